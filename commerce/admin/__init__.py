@@ -1,0 +1,3 @@
+"""Operator views of the commerce app."""
+
+from commerce.admin import catalog, orders, payments, streams  # noqa: F401

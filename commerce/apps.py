@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CommerceConfig(AppConfig):
+    name = "commerce"
+    verbose_name = "Commerce"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from commerce import tasks  # noqa: F401  (register job types)

@@ -1,0 +1,64 @@
+"""Errors commerce services raise; each renders as a clear 4xx through the API."""
+
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+
+class CommerceError(APIException):
+    """Base class: a request the shop cannot carry out as asked."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "commerce_error"
+    default_detail = "The request cannot be carried out."
+
+
+class InsufficientStock(CommerceError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "insufficient_stock"
+
+    def __init__(self, *, sku: str, name: str, requested: int, available: int) -> None:
+        self.sku = sku
+        super().__init__(
+            f"Not enough stock for {name!r} (SKU {sku}): {requested} requested, "
+            f"{available} available."
+        )
+
+
+class ProductUnavailable(CommerceError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "product_unavailable"
+
+
+class InvalidStateTransition(CommerceError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "invalid_state"
+
+
+class PaymentProviderUnavailable(CommerceError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "provider_unavailable"
+
+
+class InvalidOrderRequest(CommerceError):
+    default_code = "invalid_order"
+
+
+class WebhookRejected(CommerceError):
+    """A payment callback that is not processed: bad signature, malformed or unknown order."""
+
+    def __init__(self, detail: str, *, code: str) -> None:
+        super().__init__(detail, code)
+        self.reason_code = code
+
+
+class OtpRateLimited(CommerceError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "otp_rate_limited"
+
+    def __init__(self, detail: str, *, wait_seconds: int) -> None:
+        super().__init__(detail)
+        self.wait = wait_seconds
+
+
+class OtpInvalid(CommerceError):
+    default_code = "otp_invalid"

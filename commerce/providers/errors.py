@@ -1,0 +1,9 @@
+"""Errors raised while checking and reading payment provider callbacks."""
+
+
+class SignatureError(ValueError):
+    """A callback's signature is missing, malformed, stale or does not match."""
+
+
+class MalformedEvent(ValueError):
+    """A callback is authentic but its content cannot be read as an event."""

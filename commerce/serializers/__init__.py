@@ -1,0 +1,1 @@
+"""API serializers of the commerce app, one module per area."""

@@ -1,0 +1,1 @@
+"""Every write of the commerce app, one module per area."""

@@ -1,0 +1,1 @@
+"""API views of the commerce app, one module per area."""

@@ -1,0 +1,73 @@
+"""One error body for the whole API.
+
+Every 4xx/5xx from `/api/` has the shape
+`{"detail": "<a sentence a person can act on>", "code": "<machine code>", "errors": {...}}`
+where `errors` maps field names to messages for validation failures.
+"""
+
+import logging
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+def _first_message(errors: Any) -> str:
+    """Return the first human message in a nested DRF error structure."""
+    if isinstance(errors, dict):
+        for field, value in errors.items():
+            message = _first_message(value)
+            if field in ("non_field_errors", "detail"):
+                return message
+            return f"{field}: {message}"
+    if isinstance(errors, list) and errors:
+        return _first_message(errors[0])
+    return str(errors)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Render DRF exceptions in the project's error body."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(exc, exceptions.ValidationError):
+        errors = data if isinstance(data, dict) else {"non_field_errors": data}
+        body = {"detail": _first_message(errors), "code": "invalid", "errors": errors}
+    else:
+        detail = data.get("detail", data) if isinstance(data, dict) else data
+        code = getattr(getattr(exc, "detail", None), "code", None) or getattr(
+            exc, "default_code", "error"
+        )
+        body = {"detail": str(detail), "code": str(code), "errors": {}}
+        if isinstance(data, dict):
+            body.update({k: v for k, v in data.items() if k not in ("detail",)})
+    response.data = body
+    return response
+
+
+def _json_error(detail: str, code: str, status_code: int) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code, "errors": {}}, status=status_code)
+
+
+def server_error(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Answer unexpected errors on API paths in the same JSON body."""
+    if request.path.startswith("/api/"):
+        return _json_error(
+            "Internal server error; it has been logged.",
+            "server_error",
+            status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    return defaults.server_error(request, *args, **kwargs)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Answer unknown API paths with a JSON 404."""
+    if request.path.startswith("/api/"):
+        return _json_error(f"No API endpoint at {request.path}.", "not_found", 404)
+    return defaults.page_not_found(request, exception)

@@ -1,0 +1,38 @@
+"""Top-level URLs. API paths accept an optional trailing slash."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from config.health import health
+from config.metrics import metrics
+
+api_v1 = [
+    re_path(r"^auth/token/?$", obtain_auth_token, name="api-token"),
+    path("", include("jobs.urls")),
+    path("", include("videos.urls")),
+    path("", include("commerce.urls")),
+    path("", include("notifications.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    re_path(r"^api/health/?$", health, name="health"),
+    path("metrics", metrics, name="metrics"),
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/v1/", include(api_v1)),
+    path("", include("jobs.dashboard_urls")),
+]
+
+if settings.DEBUG and settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+    # Development only: production serves media from S3 or the web server.
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
+
+handler404 = "config.api_errors.page_not_found"
+handler500 = "config.api_errors.server_error"

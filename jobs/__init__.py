@@ -1,0 +1,1 @@
+"""The job engine: every unit of background work is a ProcessingJob row."""

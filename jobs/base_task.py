@@ -1,0 +1,92 @@
+"""JobTask: the Celery base class every job task runs on.
+
+It claims the job row for the delivery, runs the job function with a JobRun, and records
+the outcome: completed, failed (permanent error, time limit, out of attempts), cancelled,
+or queued again for a retry with exponential backoff and jitter.
+
+A hard time limit kills the pool process before any of this can run: the job keeps
+`running` without heartbeats, and the watchdog requeues or fails it. Job types should set
+a soft limit below the hard one so the usual path reports the timeout itself.
+"""
+
+import logging
+import random
+import traceback as tb
+from collections.abc import Callable
+from typing import Any
+
+from billiard.exceptions import SoftTimeLimitExceeded
+from celery import Task
+
+from jobs import services
+from jobs.errors import JobCancelled, PermanentJobError, TransientJobError
+from jobs.progress import JobRun
+from jobs.registry import get_job_type
+
+logger = logging.getLogger(__name__)
+
+RETRY_BACKOFF_BASE_SECONDS = 2
+RETRY_BACKOFF_MAX_SECONDS = 600
+
+
+def retry_countdown(attempt: int) -> float:
+    """Exponential backoff with full jitter: up to 2, 4, 8 ... seconds (capped)."""
+    ceiling = min(RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+class JobTask(Task):
+    """Runs `job_function(run)` for the job whose id is the task's only argument."""
+
+    abstract = True
+    acks_late = True
+    reject_on_worker_lost = True
+    max_retries = None  # attempts are counted and capped on the job row
+    job_function: Callable[[JobRun], Any]
+    job_type_name: str
+
+    def execute(self, job_id: str | None, params: dict[str, Any]) -> dict[str, Any] | None:
+        if job_id is None:  # sent without a job row, e.g. by beat: create it now
+            job_id = str(
+                services.job_adopt(
+                    job_type=self.job_type_name, task_id=self.request.id or "", params=params
+                ).pk
+            )
+        job = services.job_start(
+            job_id=job_id, task_id=self.request.id or "", worker=self.request.hostname or ""
+        )
+        if job is None:
+            return None
+        spec = get_job_type(job.job_type)
+        try:
+            result = self.job_function(JobRun(job))
+        except JobCancelled:
+            services.job_cancelled(job_id=job_id)
+            return {"job_id": job_id, "status": "cancelled"}
+        except SoftTimeLimitExceeded:
+            limit = self.request.timelimit[1] if self.request.timelimit else self.soft_time_limit
+            services.job_fail(
+                job_id=job_id,
+                error=(
+                    f"The job ran longer than its time limit ({limit} s) and was stopped. "
+                    "Use a smaller input or ask an operator to raise the limit."
+                ),
+            )
+            return {"job_id": job_id, "status": "failed"}
+        except PermanentJobError as exc:
+            services.job_fail(job_id=job_id, error=str(exc))
+            return {"job_id": job_id, "status": "failed"}
+        except Exception as exc:
+            transient = isinstance(exc, (TransientJobError, *spec.retry_for))
+            error = f"{exc.__class__.__name__}: {exc}"
+            if transient and job.attempts < job.max_attempts:
+                countdown = retry_countdown(job.attempts)
+                services.job_schedule_retry(job_id=job_id, error=error, countdown=countdown)
+                raise self.retry(exc=exc, countdown=countdown) from exc
+            if transient:
+                error = f"{error} (gave up after {job.attempts} attempts)"
+            logger.exception("job error job_id=%s task_id=%s", job_id, self.request.id)
+            services.job_fail(job_id=job_id, error=error, traceback=tb.format_exc())
+            return {"job_id": job_id, "status": "failed"}
+        services.job_complete(job_id=job_id, result=result)
+        return {"job_id": job_id, "status": "completed"}

@@ -1,0 +1,1 @@
+"""The operator dashboard: server-rendered pages whose scripts call the JSON APIs."""

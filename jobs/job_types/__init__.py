@@ -1,0 +1,1 @@
+"""Job types that ship with the engine: diagnostics, maintenance and generic work."""

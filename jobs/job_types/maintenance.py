@@ -1,0 +1,56 @@
+"""The watchdog and the cleanup of old jobs, as job types run by beat."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+
+from jobs.locks import maintenance_lock
+from jobs.progress import JobRun
+from jobs.registry import job_task
+from jobs.services import jobs_cleanup, jobs_requeue_stuck
+
+
+@job_task(
+    job_type="check_stuck_jobs",
+    name="jobs.maintenance.check_stuck_jobs",
+    queue="maintenance",
+    max_attempts=1,
+    soft_time_limit=10 * 60,
+    time_limit=11 * 60,
+    description="Requeue or fail stuck jobs (running without heartbeat, or waiting too long).",
+)
+def check_stuck_jobs(run: JobRun) -> dict[str, Any]:
+    """Recover jobs whose worker died or whose publish was lost; never two runs at once."""
+    minutes = int(run.params.get("older_than_minutes", settings.JOBS_STUCK_AFTER_MINUTES))
+    with maintenance_lock("check_stuck_jobs", ttl_seconds=11 * 60) as acquired:
+        if not acquired:
+            return {"skipped": "Another watchdog run is in progress."}
+        outcomes = jobs_requeue_stuck(older_than=timedelta(minutes=minutes))
+    return {
+        "older_than_minutes": minutes,
+        "requeued": sum(o.action == "requeued" for o in outcomes),
+        "failed": sum(o.action == "failed" for o in outcomes),
+        "jobs": [o.as_dict() for o in outcomes[:100]],
+    }
+
+
+@job_task(
+    job_type="cleanup_old_jobs",
+    name="jobs.maintenance.cleanup_old_jobs",
+    queue="maintenance",
+    max_attempts=1,
+    soft_time_limit=50 * 60,
+    time_limit=55 * 60,
+    description="Delete finished jobs older than JOBS_RETENTION_DAYS, in batches.",
+)
+def cleanup_old_jobs(run: JobRun) -> dict[str, Any]:
+    """Delete old finished jobs; never two runs at once."""
+    days = int(run.params.get("days", settings.JOBS_RETENTION_DAYS))
+    with maintenance_lock("cleanup_old_jobs", ttl_seconds=55 * 60) as acquired:
+        if not acquired:
+            return {"skipped": "Another cleanup run is in progress."}
+        deleted = jobs_cleanup(
+            older_than=timedelta(days=days), batch_size=settings.JOBS_CLEANUP_BATCH_SIZE
+        )
+    return {"days": days, "deleted": deleted}

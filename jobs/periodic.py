@@ -1,0 +1,120 @@
+"""Periodic schedules declared in code, synced into django-celery-beat's tables.
+
+Each app lists its schedules in `<app>/schedules.py` as `SCHEDULES`. The sync creates
+the missing ones by name, leaves an operator's admin edits alone unless forced, and
+disables (never deletes) schedules that are no longer declared.
+"""
+
+import importlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db import transaction
+from django_celery_beat.models import (
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    PeriodicTasks,
+)
+
+PROJECT_APPS = ("jobs", "videos", "commerce", "notifications")
+
+
+@dataclass(frozen=True)
+class PeriodicSchedule:
+    name: str
+    task: str
+    cron: str | None = None  # "minute hour day_of_month month_of_year day_of_week", UTC
+    every_seconds: int | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    queue: str | None = None
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.cron is None) == (self.every_seconds is None):
+            raise ValueError(f"{self.name}: give exactly one of cron or every_seconds.")
+
+
+@dataclass
+class SyncReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    disabled: list[str] = field(default_factory=list)
+
+
+def declared_schedules() -> list[PeriodicSchedule]:
+    """Collect SCHEDULES from every installed app that has a schedules module."""
+    schedules: list[PeriodicSchedule] = []
+    for app_config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{app_config.name}.schedules")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app_config.name}.schedules":
+                raise
+            continue
+        schedules.extend(getattr(module, "SCHEDULES", []))
+    return schedules
+
+
+def _schedule_fields(schedule: PeriodicSchedule) -> dict[str, Any]:
+    if schedule.cron:
+        minute, hour, day_of_month, month_of_year, day_of_week = schedule.cron.split()
+        crontab, _ = CrontabSchedule.objects.get_or_create(
+            minute=minute,
+            hour=hour,
+            day_of_month=day_of_month,
+            month_of_year=month_of_year,
+            day_of_week=day_of_week,
+            timezone="UTC",
+        )
+        return {"crontab": crontab, "interval": None}
+    interval, _ = IntervalSchedule.objects.get_or_create(
+        every=schedule.every_seconds, period=IntervalSchedule.SECONDS
+    )
+    return {"interval": interval, "crontab": None}
+
+
+def _desired(schedule: PeriodicSchedule) -> dict[str, Any]:
+    return {
+        "task": schedule.task,
+        "kwargs": json.dumps(schedule.kwargs, sort_keys=True),
+        "queue": schedule.queue,
+        "description": schedule.description,
+        "enabled": True,
+        **_schedule_fields(schedule),
+    }
+
+
+@transaction.atomic
+def sync_periodic_tasks(*, force: bool = False, dry_run: bool = False) -> SyncReport:
+    """Create declared schedules, update them only with `force`, disable undeclared ones."""
+    report = SyncReport()
+    declared = declared_schedules()
+    names = {schedule.name for schedule in declared}
+    for schedule in declared:
+        existing = PeriodicTask.objects.filter(name=schedule.name).first()
+        if existing is None:
+            report.created.append(schedule.name)
+            if not dry_run:
+                PeriodicTask.objects.create(name=schedule.name, **_desired(schedule))
+        elif force:
+            report.updated.append(schedule.name)
+            if not dry_run:
+                for attr, value in _desired(schedule).items():
+                    setattr(existing, attr, value)
+                existing.save()
+        else:
+            report.unchanged.append(schedule.name)
+    ours = PeriodicTask.objects.filter(enabled=True).exclude(name__in=names)
+    for task in ours:
+        if task.task.split(".", 1)[0] in PROJECT_APPS:
+            report.disabled.append(task.name)
+            if not dry_run:
+                task.enabled = False
+                task.save(update_fields=["enabled"])
+    if not dry_run and (report.created or report.updated or report.disabled):
+        PeriodicTasks.update_changed()  # tell a running beat to reload its schedule
+    return report

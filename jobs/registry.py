@@ -1,0 +1,106 @@
+"""The job-type registry: name -> Celery task, params serializer, queue, limits.
+
+Apps register their job types with the `job_task` decorator in their `tasks.py`
+(imported from `AppConfig.ready()`), so the jobs app never imports them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from celery import shared_task
+
+if TYPE_CHECKING:
+    from rest_framework.serializers import Serializer
+
+    from jobs.models import ProcessingJob
+    from jobs.progress import JobRun
+
+
+class UnknownJobType(LookupError):
+    """No job type is registered under that name."""
+
+
+@dataclass(frozen=True)
+class JobType:
+    name: str
+    task_name: str
+    queue: str = "default"
+    priority: int = 5
+    max_attempts: int = 3
+    soft_time_limit: int | None = None
+    time_limit: int | None = None
+    params_serializer: "type[Serializer] | None" = None
+    # Exceptions (besides TransientJobError) that mean "try again later".
+    retry_for: tuple[type[BaseException], ...] = ()
+    # The uploads a job of this type takes: "none", "one" (`file`) or "many" (`files`).
+    accepts_files: str = "none"
+    # Writes results under jobs/outputs/{job_id}/ (deleted with the job by cleanup).
+    produces_files: bool = False
+    user_submittable: bool = False
+    description: str = ""
+    # Called inside the transaction that fails / cancels the job, to keep domain rows
+    # (a video, an order) consistent with their job even when a worker died.
+    on_failed: "Callable[[ProcessingJob], None] | None" = field(default=None, compare=False)
+    on_cancelled: "Callable[[ProcessingJob], None] | None" = field(default=None, compare=False)
+
+
+_registry: dict[str, JobType] = {}
+
+
+def register(job_type: JobType) -> None:
+    """Add a job type; registering the same name twice with different settings is a bug."""
+    existing = _registry.get(job_type.name)
+    if existing is not None and existing.task_name != job_type.task_name:
+        raise ValueError(f"Job type {job_type.name!r} is already registered.")
+    _registry[job_type.name] = job_type
+
+
+def get_job_type(name: str) -> JobType:
+    try:
+        return _registry[name]
+    except KeyError:
+        raise UnknownJobType(name) from None
+
+
+def all_job_types() -> list[JobType]:
+    return sorted(_registry.values(), key=lambda jt: jt.name)
+
+
+def job_task(
+    *,
+    job_type: str,
+    name: str | None = None,
+    **options: Any,
+) -> "Callable[[Callable[[JobRun], Any]], Any]":
+    """Register `func(run) -> result` as job type `job_type` and return its Celery task.
+
+    The task takes one argument, the job id; the engine loads the job, moves it through
+    its states and hands `func` a `JobRun` for params, progress and cancellation. Sent with
+    keyword params and no job id (as beat does), it creates its own job row first.
+    """
+
+    def decorator(func: "Callable[[JobRun], Any]") -> Any:
+        from jobs.base_task import JobTask
+
+        task_name = name or f"{func.__module__}.{func.__name__}"
+        spec = JobType(name=job_type, task_name=task_name, **options)
+
+        def run(self: JobTask, job_id: str | None = None, **params: Any) -> dict[str, Any] | None:
+            return self.execute(job_id, params)
+
+        run.__name__ = func.__name__
+        run.__doc__ = func.__doc__
+        task = shared_task(
+            bind=True,
+            base=JobTask,
+            name=task_name,
+            job_function=staticmethod(func),
+            job_type_name=job_type,
+            soft_time_limit=spec.soft_time_limit,
+            time_limit=spec.time_limit,
+        )(run)
+        register(spec)
+        return task
+
+    return decorator

@@ -1,0 +1,20 @@
+"""The jobs app's periodic tasks (synced by `manage.py setup_periodic_tasks`)."""
+
+from jobs.periodic import PeriodicSchedule
+
+SCHEDULES = [
+    PeriodicSchedule(
+        name="jobs: check stuck jobs",
+        task="jobs.maintenance.check_stuck_jobs",
+        every_seconds=15 * 60,
+        queue="maintenance",
+        description="Requeue or fail jobs without a heartbeat or waiting too long.",
+    ),
+    PeriodicSchedule(
+        name="jobs: clean up old jobs",
+        task="jobs.maintenance.cleanup_old_jobs",
+        cron="0 2 * * *",
+        queue="maintenance",
+        description="Delete finished jobs older than JOBS_RETENTION_DAYS.",
+    ),
+]

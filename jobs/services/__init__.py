@@ -1,0 +1,33 @@
+"""Every write to jobs goes through these functions."""
+
+from jobs.services.lifecycle import (
+    job_adopt,
+    job_cancelled,
+    job_complete,
+    job_create,
+    job_fail,
+    job_publish,
+    job_schedule_retry,
+    job_start,
+)
+from jobs.services.maintenance import jobs_cleanup, jobs_requeue_stuck, stuck_jobs
+from jobs.services.operations import job_cancel, job_requeue, job_retry
+from jobs.services.submission import job_submit
+
+__all__ = [
+    "job_adopt",
+    "job_cancel",
+    "job_cancelled",
+    "job_complete",
+    "job_create",
+    "job_fail",
+    "job_publish",
+    "job_requeue",
+    "job_retry",
+    "job_schedule_retry",
+    "job_start",
+    "job_submit",
+    "jobs_cleanup",
+    "jobs_requeue_stuck",
+    "stuck_jobs",
+]

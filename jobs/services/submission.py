@@ -1,0 +1,99 @@
+"""Jobs submitted by users through the API: type checks, uploads, then job_create."""
+
+import logging
+import uuid
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from rest_framework.exceptions import ValidationError
+
+from jobs import storage
+from jobs.models import ProcessingJob
+from jobs.registry import JobType, UnknownJobType, all_job_types, get_job_type
+from jobs.services.lifecycle import job_create
+
+logger = logging.getLogger(__name__)
+
+# Per uploaded file; bigger inputs belong in the domain apps (videos use tus uploads).
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+
+
+def _submittable(job_type: str) -> JobType:
+    choices = ", ".join(jt.name for jt in all_job_types() if jt.user_submittable)
+    try:
+        spec = get_job_type(job_type)
+    except UnknownJobType:
+        raise ValidationError(
+            {"job_type": [f"Unknown job type {job_type!r}; choose one of: {choices}."]}
+        ) from None
+    if not spec.user_submittable:
+        raise ValidationError(
+            {
+                "job_type": [
+                    f"Job type {job_type!r} cannot be submitted through the API; "
+                    f"choose one of: {choices}."
+                ]
+            }
+        )
+    return spec
+
+
+def _check_files(spec: JobType, params: dict[str, Any], files: list[UploadedFile]) -> None:
+    if spec.accepts_files == "none" and files:
+        raise ValidationError({"files": [f"Job type {spec.name!r} takes no files."]})
+    if spec.accepts_files == "one" and len(files) != 1:
+        raise ValidationError(
+            {"file": [f"Job type {spec.name!r} takes exactly one file; {len(files)} given."]}
+        )
+    if spec.accepts_files == "many" and not files:
+        raise ValidationError({"files": [f"Job type {spec.name!r} takes one or more files."]})
+    if spec.accepts_files != "none" and "files" in params:
+        raise ValidationError(
+            {"params": {"files": ["Set from the uploaded files; upload them instead."]}}
+        )
+    for upload in files:
+        if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                {
+                    "files": [
+                        f"{storage.safe_filename(upload.name or '')} is {upload.size} bytes; "
+                        f"the limit is {MAX_UPLOAD_BYTES} bytes."
+                    ]
+                }
+            )
+
+
+@transaction.atomic
+def job_submit(
+    *,
+    job_type: str,
+    params: dict[str, Any],
+    files: list[UploadedFile],
+    created_by: AbstractBaseUser | None,
+) -> ProcessingJob:
+    """Create a job a user asked for, storing its uploads under `jobs/inputs/{job_id}/`.
+
+    The stored names go into `params["files"]`; the client's file name is only used,
+    sanitised, as the last part of the name.
+    """
+    spec = _submittable(job_type)
+    _check_files(spec, params, files)
+    job_id = uuid.uuid4()
+    stored: list[str] = []
+    try:
+        names = storage.input_names(job_id, [upload.name or "" for upload in files])
+        for upload, name in zip(files, names, strict=True):
+            stored.append(default_storage.save(name, upload))
+        if spec.accepts_files != "none":
+            params = {**params, "files": stored}
+        job = job_create(job_type=spec.name, params=params, created_by=created_by, job_id=job_id)
+    except BaseException:
+        # Invalid params or a failed save: leave nothing behind for a job that never was.
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    logger.info("job submitted job_id=%s type=%s files=%s", job.pk, job.job_type, len(stored))
+    return job

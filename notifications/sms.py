@@ -1,0 +1,91 @@
+"""SMS backends: where a text message goes. Chosen by `settings.SMS_BACKEND`.
+
+A backend has one method, `send(*, to, body) -> str` (the provider's message id, or "").
+It raises `SmsTransientError` when trying again later may work (gateway down, 5xx,
+timeout, rate limit) and `SmsPermanentError` when it will not (rejected number, bad
+credentials).
+"""
+
+import logging
+import uuid
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 15
+
+
+class SmsError(Exception):
+    """Sending an SMS failed."""
+
+
+class SmsTransientError(SmsError):
+    """The gateway could not take the message now; retry later."""
+
+
+class SmsPermanentError(SmsError):
+    """The gateway refused the message; retrying will not help."""
+
+
+class ConsoleSmsBackend:
+    """Log each message instead of sending it (development and tests)."""
+
+    def send(self, *, to: str, body: str) -> str:
+        message_id = f"console-{uuid.uuid4().hex[:12]}"
+        logger.info("SMS to %s (id %s): %s", to, message_id, body)
+        return message_id
+
+
+class HttpGatewaySmsBackend:
+    """POST `{"to", "body"}` as JSON to SMS_GATEWAY_URL with a bearer token."""
+
+    def __init__(self, *, url: str | None = None, token: str | None = None) -> None:
+        self.url = url if url is not None else settings.SMS_GATEWAY_URL
+        self.token = token if token is not None else settings.SMS_GATEWAY_TOKEN
+        if not self.url:
+            raise ImproperlyConfigured("SMS_GATEWAY_URL must be set for HttpGatewaySmsBackend.")
+
+    def send(self, *, to: str, body: str) -> str:
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            response = requests.post(
+                self.url,
+                json={"to": to, "body": body},
+                headers=headers,
+                timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
+                allow_redirects=False,
+            )
+        except requests.Timeout as exc:
+            raise SmsTransientError(f"SMS gateway timed out: {exc}") from exc
+        except requests.ConnectionError as exc:
+            raise SmsTransientError(f"SMS gateway unreachable: {exc}") from exc
+        except requests.RequestException as exc:
+            raise SmsPermanentError(f"SMS gateway request failed: {exc}") from exc
+        excerpt = response.text[:200]
+        if response.status_code >= 500 or response.status_code in (408, 429):
+            raise SmsTransientError(f"SMS gateway answered {response.status_code}: {excerpt}")
+        if not 200 <= response.status_code < 300:
+            raise SmsPermanentError(
+                f"SMS gateway refused the message ({response.status_code}): {excerpt}"
+            )
+        return _message_id(response)
+
+
+def _message_id(response: requests.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return ""
+    return str(data.get("id") or data.get("message_id") or "") if isinstance(data, dict) else ""
+
+
+def get_sms_backend() -> ConsoleSmsBackend | HttpGatewaySmsBackend:
+    """Return an instance of the backend named by settings.SMS_BACKEND."""
+    return import_string(settings.SMS_BACKEND)()

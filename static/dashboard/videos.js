@@ -1,0 +1,325 @@
+/* Videos page: upload with a progress bar, a live grid, and a detail panel with players. */
+"use strict";
+
+(function () {
+  const D = window.Dash;
+  const { api, el, badge, fmtTime, fmtDuration, fmtBytes, flash } = D;
+  const PAGE_SIZE = 25; // the API's page size
+
+  const grid = document.getElementById("video-grid");
+  const drawer = document.getElementById("video-detail");
+  const detailBody = document.getElementById("video-detail-body");
+  const uploadForm = document.getElementById("upload-form");
+  const uploadBox = document.getElementById("upload-progress");
+  const uploadBar = uploadBox.querySelector(".progress");
+  const uploadStatus = document.getElementById("upload-status");
+  const uploadButton = document.getElementById("upload-button");
+  const abortButton = document.getElementById("upload-abort");
+  const filters = document.getElementById("video-filters");
+
+  const state = {
+    page: 1,
+    filters: { status: "", search: "" },
+    cards: new Map(),
+    openVideo: new URLSearchParams(location.search).get("video"),
+    lastDetail: "",
+    xhr: null,
+  };
+
+  // --- upload --------------------------------------------------------------------
+
+  function upload(event) {
+    event.preventDefault();
+    const title = uploadForm.elements.title.value.trim();
+    const file = uploadForm.elements.file.files[0];
+    if (!title || !file) {
+      flash(!file ? "Choose a video file to upload." : "Give the video a title.", "error");
+      return;
+    }
+    const data = new FormData();
+    data.append("title", title);
+    data.append("file", file);
+    const xhr = new XMLHttpRequest();
+    state.xhr = xhr;
+    xhr.open("POST", D.url("videos/upload/"));
+    xhr.setRequestHeader("X-CSRFToken", D.csrfToken());
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = (e) => {
+      if (!e.lengthComputable) return;
+      D.setProgress(uploadBar, (100 * e.loaded) / e.total, "");
+      uploadStatus.textContent = `Uploading ${fmtBytes(e.loaded)} of ${fmtBytes(e.total)}…`;
+    };
+    xhr.upload.onload = () => {
+      D.setProgress(uploadBar, 100, "");
+      uploadStatus.textContent = "Uploaded; waiting for the server to check the file…";
+    };
+    xhr.onload = () => {
+      let body = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch (err) {
+        body = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        uploadStatus.textContent = body && body.message ? body.message : "Upload accepted.";
+        uploadBox.dataset.state = "done";
+        flash(`Uploaded “${title}”; processing started.`);
+        uploadForm.reset();
+        refreshSoon();
+        if (body && body.id) openDetail(body.id);
+      } else {
+        const message = new D.ApiError(xhr.status, body).message;
+        uploadBox.dataset.state = "error";
+        uploadStatus.textContent = message;
+        flash("The upload was refused: " + message, "error");
+      }
+    };
+    xhr.onerror = () => {
+      uploadBox.dataset.state = "error";
+      uploadStatus.textContent = "The upload failed: the connection was lost.";
+      flash("The upload failed: the connection was lost.", "error");
+    };
+    xhr.onabort = () => {
+      uploadBox.dataset.state = "error";
+      uploadStatus.textContent = "Upload stopped.";
+    };
+    xhr.onloadend = () => {
+      state.xhr = null;
+      uploadButton.disabled = false;
+      abortButton.hidden = true;
+    };
+    uploadBox.hidden = false;
+    uploadBox.dataset.state = "uploading";
+    D.setProgress(uploadBar, 0, "");
+    uploadStatus.textContent = "Starting upload…";
+    uploadButton.disabled = true;
+    abortButton.hidden = false;
+    xhr.send(data);
+  }
+
+  // --- the grid ------------------------------------------------------------------
+
+  function buildCard(video) {
+    const thumb = el("div", { class: "thumb" });
+    const card = el("article", { class: "video-card", dataset: { id: video.id } },
+      el("button", { type: "button", class: "card-open", "aria-label": "Open video details",
+        onclick: () => openDetail(video.id) }, thumb),
+      el("div", { class: "video-meta" },
+        el("h3", { class: "video-title" }),
+        el("div", { class: "video-line" }, el("span", { class: "status-slot" }),
+          el("span", { class: "small muted video-facts" })),
+        el("div", { class: "video-progress" }),
+        el("p", { class: "small error-text video-error" })),
+    );
+    card._thumb = thumb;
+    return card;
+  }
+
+  function setThumb(box, video) {
+    const src = video.thumbnail_url || "";
+    if (box.dataset.src === src) return;
+    box.dataset.src = src;
+    if (src) {
+      box.replaceChildren(el("img", { src, alt: `Thumbnail of ${video.title}`, loading: "lazy" }));
+    } else {
+      box.replaceChildren(el("span", { class: "thumb-placeholder", text: video.status === "error" ? "✕" : "…" }));
+    }
+  }
+
+  function updateCard(card, video) {
+    card.dataset.status = video.status;
+    card.querySelector(".video-title").textContent = video.title;
+    card.querySelector(".status-slot").replaceChildren(badge(video.status));
+    const facts = [];
+    if (video.duration) facts.push(fmtDuration(video.duration));
+    if (video.display_width) facts.push(`${video.display_width}×${video.display_height}`);
+    card.querySelector(".video-facts").textContent = facts.join(" · ");
+    setThumb(card._thumb, video);
+    const progressSlot = card.querySelector(".video-progress");
+    const job = video.job;
+    if (job && (video.status === "processing" || video.status === "uploading")) {
+      let bar = progressSlot.querySelector(".progress");
+      if (!bar) {
+        bar = D.progressBar(0);
+        progressSlot.replaceChildren(bar);
+      }
+      bar.dataset.status = job.status;
+      D.setProgress(bar, job.progress, job.message);
+    } else {
+      progressSlot.replaceChildren();
+    }
+    card.querySelector(".video-error").textContent = video.status === "error" ? video.error_reason : "";
+  }
+
+  function renderGrid(page) {
+    const seen = new Set();
+    page.results.forEach((video, index) => {
+      seen.add(video.id);
+      let card = state.cards.get(video.id);
+      if (!card) {
+        card = buildCard(video);
+        state.cards.set(video.id, card);
+      }
+      updateCard(card, video);
+      if (grid.children[index] !== card) grid.insertBefore(card, grid.children[index] || null);
+    });
+    for (const [id, card] of state.cards) {
+      if (!seen.has(id)) {
+        card.remove();
+        state.cards.delete(id);
+      }
+    }
+    const empty = grid.querySelector(".empty");
+    if (!page.results.length && !empty) {
+      grid.append(el("p", { class: "empty muted", text: "No videos yet: upload one above." }));
+    } else if (page.results.length && empty) {
+      empty.remove();
+    }
+    const first = (state.page - 1) * PAGE_SIZE + 1;
+    document.getElementById("video-count").textContent = `(${page.count})`;
+    document.getElementById("video-page-info").textContent =
+      page.count ? `${first}–${first + page.results.length - 1} of ${page.count}` : "";
+    document.getElementById("video-prev").disabled = !page.previous;
+    document.getElementById("video-next").disabled = !page.next;
+    grid.dataset.loaded = "true";
+  }
+
+  async function refreshGrid() {
+    try {
+      renderGrid(await api("videos/", { query: { ...state.filters, page: state.page } }));
+    } catch (err) {
+      if (err.status === 404 && state.page > 1) state.page = 1;
+      else throw err;
+    }
+  }
+
+  // --- detail --------------------------------------------------------------------
+
+  function fact(label, value) {
+    return [el("dt", { text: label }), el("dd", {}, value === null || value === undefined || value === "" ? "—" : value)];
+  }
+
+  function player(title, src, poster) {
+    if (!src) return null;
+    return el("figure", { class: "player" },
+      el("video", { src, poster: poster || null, controls: true, preload: "metadata", playsinline: true }),
+      el("figcaption", { class: "small" }, title, " · ", el("a", { href: src, text: "open file" })));
+  }
+
+  async function reprocess(video) {
+    try {
+      const body = await api(`videos/${video.id}/reprocess/`, { method: "POST" });
+      flash(body.message || "Reprocessing started.");
+    } catch (err) {
+      flash("Could not reprocess: " + err.message, "error");
+    }
+    refreshSoon();
+  }
+
+  function renderDetail(video) {
+    const fingerprint = JSON.stringify({ ...video, updated_at: null });
+    if (fingerprint === state.lastDetail) return;
+    const playing = [...detailBody.querySelectorAll("video")].some((v) => !v.paused);
+    const sameFiles = state.lastDetail && JSON.parse(state.lastDetail).url_mp4 === video.url_mp4;
+    state.lastDetail = fingerprint;
+    if (playing && sameFiles) return; // do not interrupt playback for a metadata refresh
+    document.getElementById("video-detail-title").textContent = video.title;
+    const job = video.job;
+    const bar = job && !["ready", "error"].includes(video.status)
+      ? D.progressBar(job.progress, job.message) : null;
+    const canReprocess = video.status === "ready" || video.status === "error";
+    D.fill(detailBody,
+      el("div", { class: "detail-status", dataset: { status: video.status } }, badge(video.status)),
+      bar,
+      video.status === "error"
+        ? el("div", { class: "flash flash-error video-error-reason", role: "alert", text: video.error_reason || "Processing failed." })
+        : null,
+      player("MP4", video.url_mp4, video.thumbnail_url),
+      player("Proxy (low resolution)", video.proxy_url, null),
+      el("div", { class: "actions" },
+        el("button", { type: "button", class: "btn", dataset: { action: "reprocess" }, disabled: !canReprocess,
+          text: "Reprocess", onclick: () => reprocess(video) }),
+        video.original_url ? el("a", { class: "btn", href: video.original_url, text: "Download original" }) : null,
+        job ? el("a", { class: "btn btn-ghost", href: `../jobs/?job=${job.id}`, text: "Processing job" }) : null),
+      el("dl", { class: "facts" },
+        ...fact("ID", el("span", { class: "mono small", text: video.id })),
+        ...fact("Owner", video.owner),
+        ...fact("Original", video.original_filename && `${video.original_filename} (${fmtBytes(video.original_size)})`),
+        ...fact("Container", video.container),
+        ...fact("Duration", video.duration ? fmtDuration(video.duration) : null),
+        ...fact("Size", video.width ? `${video.width}×${video.height}` : null),
+        ...fact("Displayed", video.display_width ? `${video.display_width}×${video.display_height}` : null),
+        ...fact("Rotation", video.rotation ? `${video.rotation}°` : null),
+        ...fact("Frame rate", video.fps ? `${Number(video.fps).toFixed(2)} fps` : null),
+        ...fact("Video codec", video.video_codec),
+        ...fact("Audio", video.has_audio === false ? "none" : video.audio_codec),
+        ...fact("Bitrate", video.bitrate ? `${Math.round(video.bitrate / 1000)} kb/s` : null),
+        ...fact("Uploaded", fmtTime(video.created_at)),
+        ...fact("Processed", fmtTime(video.processed_at)),
+      ),
+      video.description ? el("p", { class: "small", text: video.description }) : null,
+    );
+  }
+
+  async function refreshDetail() {
+    if (!state.openVideo) return;
+    try {
+      renderDetail(await api(`videos/${state.openVideo}/`));
+    } catch (err) {
+      state.lastDetail = "";
+      detailBody.replaceChildren(el("p", { class: "error-text", text: err.message }));
+    }
+  }
+
+  function openDetail(id) {
+    state.openVideo = id;
+    state.lastDetail = "";
+    drawer.hidden = false;
+    document.body.classList.add("drawer-open", "drawer-wide-open");
+    detailBody.replaceChildren(el("p", { class: "muted", text: "Loading…" }));
+    history.replaceState(null, "", "?video=" + id);
+    refreshDetail();
+  }
+
+  function closeDetail() {
+    for (const video of detailBody.querySelectorAll("video")) video.pause();
+    state.openVideo = null;
+    drawer.hidden = true;
+    document.body.classList.remove("drawer-open", "drawer-wide-open");
+    history.replaceState(null, "", location.pathname);
+  }
+
+  // --- wiring --------------------------------------------------------------------
+
+  const poller = D.poll(() => Promise.all([refreshGrid(), refreshDetail()]), 2000);
+  const refreshSoon = () => poller.now();
+
+  function readFilters() {
+    state.filters.status = filters.elements.status.value;
+    state.filters.search = filters.elements.search.value.trim();
+    state.page = 1;
+    refreshSoon();
+  }
+
+  uploadForm.addEventListener("submit", upload);
+  abortButton.addEventListener("click", () => state.xhr && state.xhr.abort());
+  filters.addEventListener("change", readFilters);
+  filters.elements.search.addEventListener("input", D.debounce(readFilters, 300));
+  filters.addEventListener("submit", (e) => {
+    e.preventDefault();
+    readFilters();
+  });
+  document.getElementById("video-prev").addEventListener("click", () => {
+    state.page = Math.max(1, state.page - 1);
+    refreshSoon();
+  });
+  document.getElementById("video-next").addEventListener("click", () => {
+    state.page += 1;
+    refreshSoon();
+  });
+  document.getElementById("video-detail-close").addEventListener("click", closeDetail);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && state.openVideo) closeDetail();
+  });
+  if (state.openVideo) openDetail(state.openVideo);
+})();

@@ -1,0 +1,72 @@
+"""Shared fixtures: users, API clients and a real Celery worker."""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+from tests.workers import WorkerProcess
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_test_area() -> None:
+    """Start each session with an empty broker, media and mail folder."""
+    for folder in ("broker/queue", "media", "mail"):
+        path = Path(settings.VAR_DIR) / folder
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True, exist_ok=True)
+    (Path(settings.VAR_DIR) / "broker/control").mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user_client(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def staff_client(staff_user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(staff_user)
+    return client
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker) -> Iterator[WorkerProcess]:
+    """One real worker for the session, consuming every queue of the test broker."""
+    worker = WorkerProcess().wait_ready()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def live_worker(celery_worker, transactional_db) -> WorkerProcess:
+    """The session worker, with committed data it can see (use in worker tests)."""
+    if celery_worker.process.poll() is not None:
+        pytest.fail(f"The test worker died:\n{celery_worker.log()[-4000:]}")
+    return celery_worker

@@ -1,0 +1,82 @@
+"""Headless Chromium (Debian's, driven by Playwright) against the live test server."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STAFF_PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One Chromium per test module (started only by modules that use it)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium to run browser tests.")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread while it is open, and
+    # Django refuses ORM calls when it sees a running loop; the tests' own ORM calls
+    # are plain synchronous code, so allow them for this module only.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with playwright_api.sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    folder = Path(settings.VAR_DIR) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def new_page(browser, live_server, *, width: int = 1366, height: int = 900):
+    """A page in a fresh context (own cookies) that fails the test on script errors."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": height}
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.script_errors = []
+    page.on("pageerror", lambda error: page.script_errors.append(str(error)))
+    return page
+
+
+def log_in(page, user, *, next_path: str = "/dashboard/") -> None:
+    """Log in through the dashboard's login form and land on `next_path`."""
+    page.goto(next_path)
+    page.wait_for_url("**/dashboard/login/**")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{next_path}")
+
+
+def close_page(page) -> None:
+    """Stop the page's polling, then close its context."""
+    page.goto("about:blank")
+    page.context.close()
+
+
+@pytest.fixture
+def staff_page(browser, live_server, staff_user) -> Iterator:
+    """A logged-in staff page; closes its context and checks for script errors after."""
+    page = new_page(browser, live_server)
+    log_in(page, staff_user)
+    yield page
+    errors = list(page.script_errors)
+    close_page(page)
+    assert not errors, f"JavaScript errors on the page: {errors}"

@@ -1,0 +1,174 @@
+"""The pipeline against a real S3 HTTP endpoint (moto's server mode) and a dedicated worker."""
+
+import dataclasses
+import io
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import boto3
+import pytest
+import requests
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from jobs import registry
+from tests.waiting import wait_for
+from tests.workers import WorkerProcess
+from videos.media import probe
+from videos.models import Video, VideoStatus
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+# The session worker consumes video_processing with local storage; this test's jobs go to
+# a queue only the S3-configured worker reads.
+S3_QUEUE = "video_processing_s3_test"
+
+
+@dataclass
+class S3Bucket:
+    client: object
+    name: str
+
+    def object_keys(self, prefix: str = "") -> set[str]:
+        listing = self.client.list_objects_v2(Bucket=self.name, Prefix=prefix)
+        return {item["Key"] for item in listing.get("Contents", [])}
+
+    def read(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_worker(django_db_setup) -> Iterator[tuple[S3Bucket, dict[str, str]]]:
+    """A moto S3 server with a fresh bucket, and a worker whose default storage is that bucket."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    name = f"reelhouse-{uuid.uuid4().hex[:12]}"
+    env = {
+        "AWS_STORAGE_BUCKET_NAME": name,
+        "AWS_S3_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_S3_REGION_NAME": "us-east-1",
+    }
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket=name)
+    worker = WorkerProcess(queues=(S3_QUEUE,), env=env).wait_ready()
+    yield S3Bucket(client=client, name=name), env
+    worker.stop()
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_worker, transactional_db, settings, monkeypatch) -> S3Bucket:
+    """Switch this process's default storage to the bucket and route video jobs to its worker."""
+    bucket, env = s3_worker
+    for setting, value in env.items():
+        setattr(settings, setting, value)
+    settings.AWS_QUERYSTRING_AUTH = True
+    settings.AWS_QUERYSTRING_EXPIRE = 600
+    settings.AWS_DEFAULT_ACL = None
+    settings.AWS_S3_FILE_OVERWRITE = True
+    # Last: changing STORAGES rebuilds default_storage with the AWS settings above.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage"},
+    }
+    spec = registry.get_job_type("video_process")
+    monkeypatch.setitem(registry._registry, spec.name, dataclasses.replace(spec, queue=S3_QUEUE))
+    return bucket
+
+
+def _wait_finished(video: Video) -> Video:
+    def finished() -> bool:
+        video.refresh_from_db()
+        return video.status in (VideoStatus.READY, VideoStatus.ERROR)
+
+    wait_for(finished, timeout=90, message=f"video {video.pk} processed from S3")
+    return video
+
+
+def test_upload_to_s3_is_processed_served_presigned_and_deleted(
+    s3_bucket, user_client, mp4_clip, tmp_path
+):
+    # given an upload stored in S3
+    with mp4_clip.open("rb") as f:
+        response = user_client.post(
+            "/api/v1/videos/upload/", {"file": f, "title": "On S3"}, format="multipart"
+        )
+    assert response.status_code == 202, response.json()
+    video = Video.objects.get(pk=response.json()["video_id"])
+    assert s3_bucket.read(video.original_key) == mp4_clip.read_bytes()
+
+    # when the S3 worker processes it
+    _wait_finished(video)
+
+    # then the renditions are in the bucket and the API links are presigned and fetchable
+    assert video.status == VideoStatus.READY, video.error_reason
+    prefix = f"processed/{video.pk}/"
+    assert s3_bucket.object_keys(prefix) == {
+        f"{prefix}{n}" for n in ("video.mp4", "proxy.mp4", "thumbnail.jpg")
+    }
+    body = user_client.get(f"/api/v1/videos/{video.pk}/").json()
+    fetched = {}
+    for field in ("url_mp4", "proxy_url", "thumbnail_url"):
+        assert "Signature=" in body[field]
+        download = requests.get(body[field], timeout=10)
+        assert download.status_code == 200
+        fetched[field] = download.content
+    assert fetched["url_mp4"] == s3_bucket.read(video.mp4_key)
+    local_mp4 = tmp_path / "video.mp4"
+    local_mp4.write_bytes(fetched["url_mp4"])
+    assert probe(local_mp4).video_codec == "h264"
+    proxy = tmp_path / "proxy.mp4"
+    proxy.write_bytes(fetched["proxy_url"])
+    assert probe(proxy).display_height <= 480
+    with Image.open(io.BytesIO(fetched["thumbnail_url"])) as thumbnail:
+        assert thumbnail.size == (160, 120)
+
+    # and the download view redirects to the presigned URL
+    redirect = user_client.get(f"/api/v1/videos/{video.pk}/download/thumbnail")
+    assert redirect.status_code == 302
+    assert "Signature=" in redirect["Location"]
+
+    # when the video is deleted, every object goes with it
+    assert user_client.delete(f"/api/v1/videos/{video.pk}/").status_code == 204
+    assert s3_bucket.object_keys() == set()
+
+
+def test_video_from_an_object_already_in_s3(s3_bucket, user, mp4_clip):
+    # given a file uploaded straight to the bucket (e.g. an S3 multipart upload)
+    from videos.services import video_create_from_storage
+
+    s3_bucket.client.put_object(
+        Bucket=s3_bucket.name, Key="incoming/abc.mp4", Body=mp4_clip.read_bytes()
+    )
+
+    video = video_create_from_storage(
+        owner=user, key="incoming/abc.mp4", filename="Beach.MP4", title="Beach"
+    )
+
+    assert video.status == VideoStatus.PROCESSING
+    assert video.original_key == f"originals/{video.pk}.mp4"
+    assert s3_bucket.read(video.original_key) == mp4_clip.read_bytes()
+    assert "incoming/abc.mp4" not in s3_bucket.object_keys()
+    assert video.original_filename == "Beach.MP4"
+    assert _wait_finished(video).status == VideoStatus.READY, video.error_reason
+    assert default_storage.exists(video.thumbnail_key)

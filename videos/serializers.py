@@ -1,0 +1,95 @@
+"""API representations of videos."""
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from videos import storage
+from videos.models import Video
+
+
+class VideoUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,  # the service answers empty files with its own message
+        help_text="The video (.mp4, .mov, .avi, .mkv or .webm by default).",
+    )
+    title = serializers.CharField(max_length=255)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class VideoUploadResponseSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    video_id = serializers.UUIDField()
+    status = serializers.CharField()
+    job_id = serializers.UUIDField()
+    message = serializers.CharField()
+
+
+class VideoJobSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    progress = serializers.IntegerField()
+    message = serializers.CharField(source="progress_message")
+    error = serializers.CharField()
+
+
+class JobAcceptedSerializer(serializers.Serializer):
+    video_id = serializers.UUIDField()
+    job_id = serializers.UUIDField()
+    status = serializers.CharField()
+    message = serializers.CharField()
+
+
+class VideoSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    url_mp4 = serializers.SerializerMethodField()
+    proxy_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    original_url = serializers.SerializerMethodField()
+    display_width = serializers.IntegerField(read_only=True, allow_null=True)
+    display_height = serializers.IntegerField(read_only=True, allow_null=True)
+    job = VideoJobSerializer(source="current_job", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Video
+        fields = [
+            *("id", "owner", "title", "description", "status", "error_reason"),
+            *("original_filename", "original_size", "container"),
+            *("duration", "width", "height", "display_width", "display_height", "rotation"),
+            *("fps", "video_codec", "audio_codec", "bitrate", "has_audio"),
+            *("url_mp4", "proxy_url", "thumbnail_url", "original_url"),
+            *("processed_at", "created_at", "updated_at", "job"),
+        ]
+        read_only_fields = fields
+
+    def _url(self, video: Video, rendition: str) -> str | None:
+        return storage.rendition_url(
+            video.pk, rendition, video.rendition_key(rendition), self.context.get("request")
+        )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url_mp4(self, video: Video) -> str | None:
+        return self._url(video, "mp4")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_proxy_url(self, video: Video) -> str | None:
+        return self._url(video, "proxy")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, video: Video) -> str | None:
+        return self._url(video, "thumbnail")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_original_url(self, video: Video) -> str | None:
+        return self._url(video, "original")
+
+
+class VideoUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Video
+        fields = ["title", "description"]
+
+    def to_representation(self, instance: Video) -> dict[str, Any]:
+        return VideoSerializer(instance, context=self.context).data

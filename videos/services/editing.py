@@ -1,0 +1,59 @@
+"""Changing and deleting videos."""
+
+import logging
+import uuid
+from contextlib import suppress
+
+from django.db import transaction
+from rest_framework.exceptions import ValidationError
+
+from jobs.errors import JobStateError
+from jobs.services import job_cancel
+from videos import selectors, storage
+from videos.models import Video
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def video_update(
+    *, video: Video, title: str | None = None, description: str | None = None
+) -> Video:
+    """Change a video's title and/or description."""
+    fields = []
+    if title is not None:
+        title = title.strip()
+        if not title:
+            raise ValidationError({"title": ["The title can't be blank."]})
+        video.title = title
+        fields.append("title")
+    if description is not None:
+        video.description = description
+        fields.append("description")
+    if fields:
+        video.save(update_fields=[*fields, "updated_at"])
+    return video
+
+
+@transaction.atomic
+def video_delete(*, video: Video) -> None:
+    """Cancel the video's active jobs, delete all its files, then the row."""
+    video = Video.objects.select_for_update().filter(pk=video.pk).first()
+    if video is None:
+        return
+    for job in selectors.video_jobs(video=video).filter(status__in=selectors.ACTIVE_JOB_STATUSES):
+        with suppress(JobStateError):  # it finished meanwhile
+            job_cancel(job=job)  # a running transcode stops at its next checkpoint
+    known = [video.original_key, video.mp4_key, video.proxy_key, video.thumbnail_key]
+    # Files first: if the storage fails, the row stays and the delete can be repeated.
+    with storage.storage_errors():
+        storage.delete_files(video.pk, known)
+    video.files_deleted = True  # tells the post_delete receiver there is nothing left to do
+    video.delete()
+    logger.info("video deleted video_id=%s", video.pk)
+
+
+def video_files_delete(*, video_id: uuid.UUID | str, keys: list[str]) -> list[str]:
+    """Delete the files of a video whose row is already gone; return the keys removed."""
+    with storage.storage_errors():
+        return storage.delete_files(video_id, keys)

@@ -1,0 +1,93 @@
+"""Upload sessions: a tus upload being assembled on local disk, an S3 multipart upload.
+
+A session lives until `expires_at`; the cleanup tasks remove unfinished ones (and their
+partial data) after that, and finished ones too — by then the video is what matters.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class UploadStatus(models.TextChoices):
+    UPLOADING = "uploading", "Uploading"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    ABORTED = "aborted", "Aborted"
+
+
+class UploadSession(models.Model):
+    """What both kinds of upload share: who, what for, how far, and what it became."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255, help_text="The client's name; metadata only.")
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True, default="")
+    status = models.CharField(
+        max_length=16, choices=UploadStatus.choices, default=UploadStatus.UPLOADING
+    )
+    error = models.TextField(blank=True, default="")
+    job = models.ForeignKey(
+        "jobs.ProcessingJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The processing job started when the upload completed.",
+    )
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status != UploadStatus.UPLOADING
+
+
+class TusUpload(UploadSession):
+    """A tus upload; its bytes are appended to `{TUS_UPLOAD_DIR}/{id}.part`."""
+
+    length = models.PositiveBigIntegerField(help_text="Upload-Length: the whole file, in bytes.")
+    offset = models.PositiveBigIntegerField(default=0, help_text="Bytes received so far.")
+    metadata = models.TextField(
+        blank=True, default="", help_text="Upload-Metadata as the client sent it."
+    )
+    video = models.ForeignKey(
+        "videos.Video", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "created_at"], name="tus_owner_created_idx")]
+
+    def __str__(self) -> str:
+        return f"tus {self.pk} ({self.status}, {self.offset}/{self.length})"
+
+
+class MultipartUpload(UploadSession):
+    """An S3 multipart upload into a staging key; completing it makes video `video_id`."""
+
+    size = models.PositiveBigIntegerField(help_text="The whole file, in bytes.")
+    part_size = models.PositiveBigIntegerField()
+    key = models.CharField(max_length=512, help_text="The staging key in the bucket.")
+    s3_upload_id = models.CharField(max_length=1024)
+    video_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, help_text="The id the video will have once completed."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "created_at"], name="multipart_owner_created_idx")]
+
+    def __str__(self) -> str:
+        return f"multipart {self.pk} ({self.status}, {self.size} bytes)"
+
+    @property
+    def part_count(self) -> int:
+        return max(1, -(-self.size // self.part_size))

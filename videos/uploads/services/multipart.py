@@ -1,0 +1,301 @@
+"""S3 multipart uploads: the client PUTs parts to presigned URLs, then we make the video.
+
+S3 calls happen outside database transactions on purpose: a transaction holds the
+database's write lock (SQLite) or row locks, and must not wait on the network. Each step
+is safe to repeat: completing twice returns the first result, aborting twice is a no-op.
+"""
+
+import logging
+import mimetypes
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import PurePosixPath
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import status
+
+from videos.models import Video
+from videos.services import video_create_from_storage
+from videos.uploads import s3
+from videos.uploads.models import MultipartUpload, UploadStatus
+from videos.uploads.services.tus import upload_expiry
+from videos.validation import (
+    UploadRejected,
+    check_extension,
+    check_size,
+    check_title,
+    clean_filename,
+)
+
+logger = logging.getLogger(__name__)
+
+STAGING_PREFIX = "uploads/multipart/"
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PartUrl:
+    part_number: int
+    url: str
+
+
+def multipart_part_size(size: int) -> int:
+    """Return the part size for a file: S3_MULTIPART_PART_SIZE within S3's rules.
+
+    Parts are 5 MiB to 5 GiB and at most 10,000; a file too big for 10,000 parts of the
+    configured size gets larger parts (rounded up to whole MiB). The last part may be
+    smaller.
+    """
+    part = min(max(settings.S3_MULTIPART_PART_SIZE, s3.MIN_PART_BYTES), s3.MAX_PART_BYTES)
+    if -(-size // part) > s3.MAX_PARTS:
+        part = -(-size // s3.MAX_PARTS)
+        part = -(-part // MiB) * MiB
+    return part
+
+
+def staging_name(upload_id: Any, filename: str) -> str:
+    """Return the storage name a multipart upload assembles into."""
+    name = PurePosixPath(clean_filename(filename))
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name.stem).strip("-.")[:80] or "video"
+    return f"{STAGING_PREFIX}{upload_id}/{stem}{name.suffix.lower()}"
+
+
+def _require_s3() -> None:
+    if not s3.is_s3():
+        raise UploadRejected(
+            "Multipart uploads need S3 storage; use the tus endpoint (/api/v1/videos/uploads/).",
+            code="multipart_unavailable",
+        )
+
+
+def _refused(exc: s3.S3Refused, doing: str) -> UploadRejected:
+    return UploadRejected(f"S3 refused to {doing}: {exc.message} ({exc.code})", code="s3_refused")
+
+
+def multipart_upload_create(
+    *,
+    owner: AbstractBaseUser,
+    filename: str,
+    size: int,
+    title: str,
+    description: str = "",
+) -> MultipartUpload:
+    """Check name and size, open a multipart upload on S3 and record it."""
+    _require_s3()
+    filename = clean_filename(filename)
+    check_extension(filename)
+    check_size(size)
+    title = check_title(title)
+    upload = MultipartUpload(
+        owner=owner,
+        filename=filename,
+        title=title,
+        description=description,
+        size=size,
+        part_size=multipart_part_size(size),
+        expires_at=upload_expiry(),
+    )
+    upload.key = staging_name(upload.pk, filename)
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    try:
+        upload.s3_upload_id = s3.create_upload(upload.key, content_type=content_type)
+    except s3.S3Refused as exc:
+        raise _refused(exc, "start the upload") from exc
+    try:
+        with transaction.atomic():
+            upload.save(force_insert=True)
+    except BaseException:
+        s3.abort_upload(upload.key, upload.s3_upload_id)
+        raise
+    logger.info(
+        "multipart upload created upload_id=%s video_id=%s size=%s parts=%s",
+        upload.pk,
+        upload.video_id,
+        size,
+        upload.part_count,
+    )
+    return upload
+
+
+def multipart_part_urls(
+    *, upload: MultipartUpload, part_numbers: list[int] | None = None
+) -> list[PartUrl]:
+    """Return fresh presigned URLs for the given parts (default: all of them)."""
+    expires_in = max(60, int((upload.expires_at - timezone.now()).total_seconds()))
+    numbers = part_numbers if part_numbers is not None else range(1, upload.part_count + 1)
+    return [
+        PartUrl(n, s3.part_url(upload.key, upload.s3_upload_id, n, expires_in=expires_in))
+        for n in numbers
+    ]
+
+
+def _check_parts(upload: MultipartUpload, parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the parts in order; reject an empty, repeated or out-of-range list."""
+    if not parts:
+        raise UploadRejected("List the uploaded parts with their ETags.", code="parts_required")
+    numbers = [p["part_number"] for p in parts]
+    if len(set(numbers)) != len(numbers):
+        raise UploadRejected("Each part number may be listed once.", code="duplicate_parts")
+    outside = [n for n in numbers if not 1 <= n <= upload.part_count]
+    if outside:
+        raise UploadRejected(
+            f"Part {outside[0]} doesn't exist: this upload has parts 1 to {upload.part_count}.",
+            code="invalid_part_number",
+        )
+    return sorted(parts, key=lambda p: p["part_number"])
+
+
+def _finished_already(upload: MultipartUpload) -> MultipartUpload | None:
+    """Return the upload if it is completed; reject one that was aborted or failed."""
+    if upload.status == UploadStatus.COMPLETED:
+        return upload
+    if upload.status != UploadStatus.UPLOADING:
+        reason = f": {upload.error}" if upload.error else "."
+        raise UploadRejected(
+            f"This upload was {upload.status}{reason} Start a new upload.",
+            status_code=status.HTTP_409_CONFLICT,
+            code=f"upload_{upload.status}",
+        )
+    if upload.expires_at <= timezone.now():
+        raise UploadRejected(
+            "This upload expired before it was completed; start a new upload.",
+            status_code=status.HTTP_410_GONE,
+            code="upload_expired",
+        )
+    return None
+
+
+def multipart_upload_complete(
+    *, upload: MultipartUpload, parts: list[dict[str, Any]]
+) -> MultipartUpload:
+    """Join the parts on S3, check the file and make it a video with its processing job."""
+    done = _finished_already(upload)
+    if done is not None:
+        return done
+    parts = _check_parts(upload, parts)
+    try:
+        s3.complete_upload(upload.key, upload.s3_upload_id, parts)
+    except s3.S3Refused as exc:
+        # A retry after a lost response: S3 already joined the parts (or we made the video).
+        upload.refresh_from_db()
+        if upload.status == UploadStatus.COMPLETED:
+            return upload
+        if exc.code != "NoSuchUpload" or s3.object_size(upload.key) is None:
+            raise _refused(exc, "complete the upload") from exc
+    size = s3.object_size(upload.key)
+    if size != upload.size:
+        upload.refresh_from_db()
+        if upload.status == UploadStatus.COMPLETED:
+            return upload
+        message = (
+            f"The parts add up to {size or 0} bytes, but the upload was declared as "
+            f"{upload.size} bytes."
+        )
+        _fail(upload, message)
+        raise UploadRejected(message, code="size_mismatch")
+    try:
+        return _make_video(upload)
+    except UploadRejected as exc:
+        _fail(upload, exc.message)
+        raise
+
+
+@transaction.atomic
+def _make_video(upload: MultipartUpload) -> MultipartUpload:
+    locked = MultipartUpload.objects.select_for_update().select_related("owner").get(pk=upload.pk)
+    if locked.status == UploadStatus.COMPLETED or Video.objects.filter(pk=locked.video_id).exists():
+        return locked
+    video = video_create_from_storage(
+        owner=locked.owner,
+        key=locked.key,
+        filename=locked.filename,
+        title=locked.title,
+        description=locked.description,
+        video_id=locked.video_id,
+    )
+    locked.status = UploadStatus.COMPLETED
+    locked.job_id = video.current_job_id
+    locked.completed_at = timezone.now()
+    locked.save(update_fields=["status", "job", "completed_at", "updated_at"])
+    logger.info(
+        "multipart upload completed upload_id=%s video_id=%s job_id=%s",
+        locked.pk,
+        video.pk,
+        locked.job_id,
+    )
+    return locked
+
+
+def _fail(upload: MultipartUpload, error: str) -> None:
+    """Mark the upload failed with a reason and delete the joined object."""
+    MultipartUpload.objects.filter(pk=upload.pk, status=UploadStatus.UPLOADING).update(
+        status=UploadStatus.FAILED, error=error, updated_at=timezone.now()
+    )
+    s3.delete_object(upload.key)
+    logger.info("multipart upload failed upload_id=%s error=%s", upload.pk, error)
+
+
+def multipart_upload_abort(*, upload: MultipartUpload) -> MultipartUpload:
+    """Abort the upload on S3 and delete what it stored; aborting twice is fine."""
+    if upload.status == UploadStatus.COMPLETED:
+        raise UploadRejected(
+            "This upload is complete; delete the video instead.",
+            status_code=status.HTTP_409_CONFLICT,
+            code="upload_completed",
+        )
+    _abort_on_s3(upload)
+    MultipartUpload.objects.filter(pk=upload.pk, status=UploadStatus.UPLOADING).update(
+        status=UploadStatus.ABORTED, updated_at=timezone.now()
+    )
+    upload.refresh_from_db()
+    logger.info("multipart upload aborted upload_id=%s", upload.pk)
+    return upload
+
+
+def _abort_on_s3(upload: MultipartUpload) -> None:
+    try:
+        s3.abort_upload(upload.key, upload.s3_upload_id)
+        s3.delete_object(upload.key)
+    except s3.S3Refused as exc:
+        raise _refused(exc, "abort the upload") from exc
+
+
+def multipart_uploads_abort_stale(*, now: datetime | None = None) -> dict[str, Any]:
+    """Abort uploads past their expiry and delete their rows; abort S3 uploads nobody owns.
+
+    Finished uploads past their expiry lose their row (the video stays). Multipart
+    uploads open on S3 under the staging prefix with no row, older than the expiry
+    period, are leftovers of a failed request and are aborted too.
+    """
+    if not s3.is_s3():
+        return {"skipped": "The default storage is not S3."}
+    now = now or timezone.now()
+    aborted, deleted = [], 0
+    for upload in MultipartUpload.objects.filter(expires_at__lt=now):
+        if upload.status == UploadStatus.UPLOADING:
+            try:
+                _abort_on_s3(upload)
+            except UploadRejected:
+                logger.warning("could not abort upload_id=%s", upload.pk, exc_info=True)
+                continue
+            aborted.append(str(upload.pk))
+        deleted += MultipartUpload.objects.filter(pk=upload.pk).delete()[0]
+    known = set(MultipartUpload.objects.values_list("s3_upload_id", flat=True))
+    cutoff = now - timedelta(hours=settings.TUS_UPLOAD_EXPIRE_HOURS)
+    orphans = []
+    for pending in s3.pending_uploads(STAGING_PREFIX):
+        if pending.upload_id not in known and pending.initiated < cutoff:
+            s3.abort_key(pending.key, pending.upload_id)
+            orphans.append(pending.key)
+    logger.info(
+        "multipart uploads cleaned aborted=%s rows_deleted=%s orphans=%s",
+        len(aborted),
+        deleted,
+        len(orphans),
+    )
+    return {"aborted": aborted, "rows_deleted": deleted, "orphaned_uploads": orphans}

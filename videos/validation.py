@@ -1,0 +1,166 @@
+"""Upload checks: extension, size and content, plus the size-limiting upload handler.
+
+Every check raises `UploadRejected` with a message the uploader can act on. It is a DRF
+exception, so an API view that lets it through answers 400 (413 for size) in the
+project's error body.
+"""
+
+import os
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+from videos.media import SNIFF_BYTES, sniff_container
+
+# Multipart boundaries, part headers and the title/description fields ride on top of the
+# file in Content-Length; only a body larger than limit + this is rejected unread.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+MAX_FILENAME_LENGTH = 255
+CONTAINER_NAMES = "MP4, MOV, AVI, MKV or WebM"
+
+
+class UploadRejected(APIException):
+    """The upload is not acceptable; nothing was stored."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "upload_rejected"
+
+    def __init__(self, message: str, status_code: int = 400, code: str = "upload_rejected") -> None:
+        super().__init__(detail=message, code=code)
+        self.status_code = status_code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """What validation learned about an acceptable upload."""
+
+    extension: str
+    container: str
+    size: int
+    filename: str
+
+
+def allowed_extensions() -> list[str]:
+    """Return the lower-case extensions (with the dot) videos may have."""
+    return [
+        ext.lower() if ext.startswith(".") else f".{ext.lower()}"
+        for ext in settings.VIDEO_ALLOWED_EXTENSIONS
+    ]
+
+
+def clean_filename(filename: str) -> str:
+    """Return the client's file name without any path and unprintable characters."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if char.isprintable()).strip()
+    if len(name) > MAX_FILENAME_LENGTH:
+        stem, ext = os.path.splitext(name)
+        name = stem[: MAX_FILENAME_LENGTH - len(ext)] + ext
+    return name
+
+
+def check_extension(filename: str) -> str:
+    """Return the validated, lower-cased extension of `filename` (e.g. '.mp4')."""
+    name = clean_filename(filename)
+    extension = os.path.splitext(name)[1].lower()
+    allowed = allowed_extensions()
+    if extension not in allowed:
+        shown = extension or "no extension"
+        raise UploadRejected(
+            f"Files with {shown} can't be uploaded; use one of: {', '.join(allowed)}.",
+            code="unsupported_extension",
+        )
+    return extension
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def too_large(size: int | None = None) -> UploadRejected:
+    """Return the 413 rejection for a file over VIDEO_MAX_UPLOAD_BYTES."""
+    limit = settings.VIDEO_MAX_UPLOAD_BYTES
+    what = f"The file is {_megabytes(size)}" if size is not None else "The file is too large"
+    return UploadRejected(
+        f"{what}; videos can be at most {_megabytes(limit)} ({limit} bytes).",
+        status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        code="file_too_large",
+    )
+
+
+def check_size(size: int) -> int:
+    """Return `size` if it is within limits; reject empty and oversized files."""
+    if size <= 0:
+        raise UploadRejected("The file is empty (0 bytes).", code="empty_file")
+    if size > settings.VIDEO_MAX_UPLOAD_BYTES:
+        raise too_large(size)
+    return size
+
+
+def check_content(head: bytes) -> str:
+    """Return the container the first bytes belong to; reject anything that is not a video."""
+    container = sniff_container(head)
+    if container is None:
+        raise UploadRejected(
+            f"The file's content is not a video ({CONTAINER_NAMES}), whatever its name says.",
+            code="not_a_video",
+        )
+    return container
+
+
+def read_head(file: IO[bytes]) -> bytes:
+    """Return the first SNIFF_BYTES of a file and rewind it."""
+    file.seek(0)
+    head = file.read(SNIFF_BYTES)
+    file.seek(0)
+    return head
+
+
+def check_upload(*, file: IO[bytes], size: int, filename: str) -> CheckedUpload:
+    """Check an uploaded file's name, size and content; raise UploadRejected if unfit."""
+    extension = check_extension(filename)
+    check_size(size)
+    container = check_content(read_head(file))
+    return CheckedUpload(
+        extension=extension, container=container, size=size, filename=clean_filename(filename)
+    )
+
+
+def check_title(title: str) -> str:
+    """Return the stripped title; reject a blank or overlong one."""
+    title = (title or "").strip()
+    if not title:
+        raise UploadRejected("Give the video a title.", code="title_required")
+    if len(title) > 255:
+        raise UploadRejected("The title can be at most 255 characters.", code="title_too_long")
+    return title
+
+
+class VideoUploadHandler(TemporaryFileUploadHandler):
+    """Stream uploads to a temporary file, refusing bodies over VIDEO_MAX_UPLOAD_BYTES.
+
+    An honest oversized Content-Length is refused before a byte of the body is read;
+    otherwise the byte count is checked as the file streams in, and the temporary file
+    is removed before the 413 goes out. A file field with a forbidden extension is
+    refused before its data is read.
+    """
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None) -> None:
+        if content_length > settings.VIDEO_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
+            raise too_large(None)
+        self.received = 0
+
+    def new_file(self, field_name: str, file_name: str, *args, **kwargs) -> None:
+        check_extension(file_name)
+        super().new_file(field_name, file_name, *args, **kwargs)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        self.received += len(raw_data)
+        if self.received > settings.VIDEO_MAX_UPLOAD_BYTES:
+            self.upload_interrupted()
+            raise too_large(None)
+        return super().receive_data_chunk(raw_data, start)

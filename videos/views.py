@@ -1,0 +1,188 @@
+"""The videos API: upload, list, read, edit, delete, reprocess and download."""
+
+import mimetypes
+from pathlib import PurePosixPath
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpResponseRedirect
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from jobs.errors import JobStateError
+from videos import selectors, storage
+from videos.models import Video
+from videos.serializers import (
+    JobAcceptedSerializer,
+    VideoSerializer,
+    VideoUpdateSerializer,
+    VideoUploadResponseSerializer,
+    VideoUploadSerializer,
+)
+from videos.services import video_create, video_delete, video_reprocess, video_update
+from videos.validation import VideoUploadHandler
+
+UPLOAD_ACTIONS = ("create", "upload")
+UPLOAD_ACCEPTED = "Upload accepted; the video is being processed."
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the video."
+    default_code = "conflict"
+
+
+class StorageDown(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Media storage is unavailable right now; try again in a minute."
+    default_code = "storage_unavailable"
+
+
+class VideoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Your videos (staff: everyone's); others' videos answer 404."""
+
+    serializer_class = VideoSerializer
+    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+    filterset_fields = ["status"]
+    search_fields = ["title"]
+    ordering_fields = ["created_at", "title", "duration", "status"]
+    ordering = ["-created_at"]
+
+    def _requested_action(self, request) -> str | None:
+        method = getattr(request, "method", None) or ""
+        return getattr(self, "action_map", {}).get(method.lower())
+
+    def initialize_request(self, request, *args, **kwargs) -> Request:
+        # Before anything reads the body: uploads stream to disk under the size limit.
+        if self._requested_action(request) in UPLOAD_ACTIONS:
+            request.upload_handlers = [VideoUploadHandler(request)]
+        return super().initialize_request(request, *args, **kwargs)
+
+    def get_parsers(self) -> list:
+        if self._requested_action(self.request) in UPLOAD_ACTIONS:
+            return [MultiPartParser()]
+        return super().get_parsers()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Video.objects.none()
+        return selectors.video_list(user=self.request.user)
+
+    @extend_schema(
+        request={"multipart/form-data": VideoUploadSerializer},
+        responses={202: VideoUploadResponseSerializer},
+        summary="Upload a video (multipart `file` + `title`); processing starts at once.",
+    )
+    def create(self, request: Request) -> Response:
+        return self._upload(request)
+
+    @extend_schema(
+        request={"multipart/form-data": VideoUploadSerializer},
+        responses={202: VideoUploadResponseSerializer},
+        summary="Upload a video (same as POST /videos/).",
+    )
+    @action(detail=False, methods=["post"])
+    def upload(self, request: Request) -> Response:
+        return self._upload(request)
+
+    def _upload(self, request: Request) -> Response:
+        serializer = VideoUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        try:
+            video = video_create(
+                owner=request.user,
+                file=upload,
+                filename=upload.name or "",
+                title=serializer.validated_data["title"],
+                description=serializer.validated_data["description"],
+            )
+        except storage.StorageUnavailable:
+            raise StorageDown() from None
+        body = {
+            "id": video.pk,
+            "video_id": video.pk,
+            "status": video.status,
+            "job_id": video.current_job_id,
+            "message": UPLOAD_ACCEPTED,
+        }
+        location = reverse("video-detail", kwargs={"pk": video.pk}, request=request)
+        return Response(
+            VideoUploadResponseSerializer(body).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": location},
+        )
+
+    @extend_schema(request=VideoUpdateSerializer, responses=VideoSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        video = self.get_object()
+        serializer = VideoUpdateSerializer(video, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        video = video_update(video=video, **serializer.validated_data)
+        return Response(self.get_serializer(video).data)
+
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        video = self.get_object()
+        try:
+            video_delete(video=video)
+        except storage.StorageUnavailable:
+            raise StorageDown() from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={202: JobAcceptedSerializer})
+    @action(detail=True, methods=["post"])
+    def reprocess(self, request: Request, pk: str | None = None) -> Response:
+        video = self.get_object()
+        try:
+            job = video_reprocess(video=video, requested_by=request.user)
+        except JobStateError as exc:
+            raise Conflict(str(exc)) from None
+        body = {
+            "video_id": video.pk,
+            "job_id": job.pk,
+            "status": "processing",
+            "message": "Reprocessing started.",
+        }
+        return Response(JobAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "rendition",
+                str,
+                OpenApiParameter.PATH,
+                enum=list(storage.RENDITIONS),
+                description="Which file: original, mp4, proxy or thumbnail.",
+            )
+        ],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"download/(?P<rendition>original|mp4|proxy|thumbnail)",
+    )
+    def download(self, request: Request, pk: str | None = None, rendition: str = "") -> object:
+        """Stream one of the video's files (S3: redirect to a presigned URL)."""
+        video = self.get_object()
+        key = video.rendition_key(rendition)
+        if not key:
+            raise NotFound(f"This video has no {rendition} file yet (status: {video.status}).")
+        if not storage.is_local():
+            return HttpResponseRedirect(default_storage.url(key))
+        try:
+            file = default_storage.open(key, "rb")
+        except FileNotFoundError:
+            raise NotFound(f"The {rendition} file is missing from storage.") from None
+        name = PurePosixPath(key).name
+        filename = f"{video.pk}-{name}"
+        if rendition == "original" and video.original_filename:
+            filename = video.original_filename
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return FileResponse(file, content_type=content_type, filename=filename)
