@@ -1,29 +1,60 @@
-"""Headless Chromium (Debian's, driven by Playwright) against the live test server."""
+"""Real browsers (Debian's Chromium and Firefox ESR, driven by Playwright) against the live
+test server. Every browser test runs once in each browser that is installed."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+
+@dataclass(frozen=True)
+class BrowserSpec:
+    """How to start one of the machine's browsers; never a browser Playwright downloads."""
+
+    name: str  # Playwright's browser type
+    executable: Path
+    package: str  # the Debian package that installs it
+    channel: str | None = None
+    args: list[str] = field(default_factory=list)
+
+
+BROWSERS = {
+    "chromium": BrowserSpec(
+        name="chromium",
+        executable=Path("/usr/bin/chromium"),
+        package="chromium",
+        args=[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    ),
+    # Stock Firefox speaks WebDriver BiDi; the moz-firefox channel makes Playwright use it.
+    "firefox": BrowserSpec(
+        name="firefox",
+        executable=Path("/usr/bin/firefox-esr"),
+        package="firefox-esr",
+        channel="moz-firefox",
+    ),
+}
 STAFF_PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    """One Chromium per test module (started only by modules that use it)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium to run browser tests.")
+@pytest.fixture(scope="module", params=sorted(BROWSERS))
+def browser(request) -> Iterator:
+    """One browser per test module and browser kind (started only by modules that use it)."""
+    spec = BROWSERS[request.param]
+    if not spec.executable.exists():
+        pytest.skip(
+            f"{spec.executable} is missing: apt-get install -y {spec.package} "
+            "to run the browser tests in it."
+        )
     playwright_api = pytest.importorskip("playwright.sync_api")
     # Playwright's sync API runs an event loop in this thread while it is open, and
     # Django refuses ORM calls when it sees a running loop; the tests' own ORM calls
@@ -31,14 +62,20 @@ def browser() -> Iterator:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with playwright_api.sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
+            launched = playwright[spec.name].launch(
+                executable_path=str(spec.executable),
+                channel=spec.channel,
+                args=spec.args,
+                headless=True,
+            )
+            yield launched
+            launched.close()
 
 
 @pytest.fixture
-def screenshots() -> Path:
-    folder = Path(settings.VAR_DIR) / "screenshots"
+def screenshots(browser) -> Path:
+    """The folder for this browser's screenshots: <VAR_DIR>/screenshots/<browser>/."""
+    folder = Path(settings.VAR_DIR) / "screenshots" / browser.browser_type.name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
