@@ -1,8 +1,10 @@
 """Benchmark the job engine's cost: N no-op jobs against N raw Celery no-op tasks.
 
-Both go through the same broker, worker and result backend; a job adds its row, the
-on-commit publish and the running/completed updates. Prints each side's rate and the
-ratio jobs/raw. Run it against a broker and database no other worker uses, e.g.:
+Both go through the same broker and worker. A raw task stores its result with
+django-celery-results (Celery's default when a result backend is set, and how this script
+sees it finish); a job stores its outcome on its row instead: the row insert, the on-commit
+publish and the running/completed updates are the engine's cost. Prints each side's rate
+and the ratio jobs/raw. Run it against a broker and database no other worker uses, e.g.:
 
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/jobsapi \\
   CELERY_BROKER_URL=redis://127.0.0.1:6379/1 .venv/bin/python bench/jobs_throughput.py

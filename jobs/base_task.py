@@ -7,6 +7,9 @@ or queued again for a retry with exponential backoff and jitter.
 A hard time limit kills the pool process before any of this can run: the job keeps
 `running` without heartbeats, and the watchdog requeues or fails it. Job types should set
 a soft limit below the hard one so the usual path reports the timeout itself.
+
+Job tasks store no Celery result: read the outcome from the job (API, admin, dashboard),
+not from `AsyncResult(job.celery_task_id)`, which stays PENDING.
 """
 
 import logging
@@ -41,6 +44,9 @@ class JobTask(Task):
     abstract = True
     acks_late = True
     reject_on_worker_lost = True
+    # The job row is the task's result store (status, result, error, traceback, timings):
+    # a django-celery-results row per job would repeat it at the cost of a write per task.
+    ignore_result = True
     max_retries = None  # attempts are counted and capped on the job row
     job_function: Callable[[JobRun], Any]
     job_type_name: str

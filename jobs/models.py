@@ -7,7 +7,8 @@ State machine (see `ALLOWED_TRANSITIONS`)::
        │                   │                  │ └────> cancelled
        └───────────────────┴──> cancelled / failed (watchdog, operator)
     running ──> queued   (transient error: retry scheduled, or requeued after a dead worker)
-    queued  ──> pending  (requeue: republished under a fresh task id)
+    queued  ──> pending  (requeue: republished under a fresh task id; or the publish
+                         that claimed the row as queued could not reach the broker)
 
 `completed`, `failed` and `cancelled` are final: a retry creates a new job whose
 `retry_of` points back.

@@ -14,4 +14,4 @@ from jobs.services.lifecycle import job_publish
 def publish_pending_job(sender, instance: ProcessingJob, **kwargs) -> None:
     """Publish a job saved as `pending` once its transaction commits."""
     if instance.status == JobStatus.PENDING:
-        transaction.on_commit(partial(job_publish, job_id=instance.pk))
+        transaction.on_commit(partial(job_publish, job=instance))

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
@@ -87,15 +87,19 @@ def job_adopt(*, job_type: str, task_id: str, params: dict[str, Any]) -> Process
     )
 
 
-def job_publish(*, job_id: uuid.UUID | str) -> bool:
-    """Publish a `pending` job and mark it `queued`; on broker failure leave it `pending`."""
-    job = (
-        ProcessingJob.objects.filter(pk=job_id, status=JobStatus.PENDING)
-        .only("job_type", "queue", "priority", "celery_task_id")
-        .order_by()
-        .first()
-    )
-    if job is None:
+def job_publish(*, job: ProcessingJob) -> bool:
+    """Publish a job saved as `pending` and mark it `queued`; on broker failure it stays `pending`.
+
+    Called on commit with the instance that was saved. One conditional UPDATE claims the row
+    (still `pending`, still this task id) before the message is sent, so a job cancelled or
+    requeued meanwhile is not published and two publishers cannot both send it. If the
+    process dies between the UPDATE and the send, the row is `queued` without a message:
+    the watchdog requeues it like any job that waited too long.
+    """
+    claimed = ProcessingJob.objects.filter(
+        pk=job.pk, status=JobStatus.PENDING, celery_task_id=job.celery_task_id
+    ).update(status=JobStatus.QUEUED, queued_at=timezone.now())
+    if not claimed:
         return False
     spec = get_job_type(job.job_type)
     try:
@@ -110,26 +114,12 @@ def job_publish(*, job_id: uuid.UUID | str) -> bool:
         )
     except Exception:  # broker down: the watchdog / requeue_stuck publishes it later
         logger.exception("job publish failed job_id=%s; it stays pending", job.pk)
+        ProcessingJob.objects.filter(
+            pk=job.pk, status=JobStatus.QUEUED, celery_task_id=job.celery_task_id
+        ).update(status=JobStatus.PENDING, queued_at=None)
         return False
-    _mark_queued(job.pk)
     logger.info("job queued job_id=%s task_id=%s queue=%s", job.pk, job.celery_task_id, job.queue)
     return True
-
-
-@transaction.atomic
-def _mark_queued(job_id: uuid.UUID) -> None:
-    """Record that the job was published.
-
-    On PostgreSQL this commit does not wait for the WAL flush: losing it in a crash only
-    leaves the row `pending`, which the watchdog republishes (the old message then finds
-    a new task id and is skipped). It halves the fsyncs on the publishing path.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-    ProcessingJob.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
-        status=JobStatus.QUEUED, queued_at=timezone.now()
-    )
 
 
 @transaction.atomic
@@ -185,25 +175,27 @@ def job_start(*, job_id: str, task_id: str, worker: str) -> ProcessingJob | None
     return job
 
 
-@transaction.atomic
 def job_complete(*, job_id: str, result: Any) -> None:
-    """Store the result and move a running job to `completed`."""
-    job = ProcessingJob.objects.select_for_update().filter(pk=job_id).first()
-    if job is None or job.status != JobStatus.RUNNING:
+    """Store the result and move a running job to `completed`.
+
+    A single conditional UPDATE: the job only completes from `running`, so a delivery that
+    lost its claim (cancelled, failed by the watchdog) drops its result instead.
+    """
+    now = timezone.now()
+    completed = ProcessingJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+        status=JobStatus.COMPLETED,
+        progress=100,
+        result=result,
+        error="",
+        completed_at=now,
+        heartbeat_at=now,
+    )
+    if not completed:
         logger.info("job not running at completion job_id=%s; result dropped", job_id)
         return
-    now = timezone.now()
-    job.status = JobStatus.COMPLETED
-    job.progress = 100
-    job.result = result
-    job.error = ""
-    job.completed_at = now
-    job.heartbeat_at = now
-    job.save(
-        update_fields=["status", "progress", "result", "error", "completed_at", "heartbeat_at"]
-    )
-    logger.info("job completed job_id=%s", job.pk)
-    signals.job_completed.send(sender=ProcessingJob, job=job)
+    logger.info("job completed job_id=%s", job_id)
+    if signals.job_completed.has_listeners(ProcessingJob):  # spare the read when nobody listens
+        signals.job_completed.send(sender=ProcessingJob, job=ProcessingJob.objects.get(pk=job_id))
 
 
 @transaction.atomic

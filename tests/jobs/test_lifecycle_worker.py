@@ -1,6 +1,7 @@
 """The job lifecycle through a real Celery worker and broker."""
 
 import pytest
+from django_celery_results.models import TaskResult
 
 from jobs.models import JobStatus, ProcessingJob
 from jobs.services import job_cancel, job_create, job_retry
@@ -27,6 +28,8 @@ def test_job_runs_to_completion_with_progress(live_worker, user):
     assert job.result["slept_seconds"] >= 2
     assert job.queued_at and job.started_at and job.completed_at
     assert job.worker == live_worker.hostname
+    # the row is the result store: no second copy in django-celery-results
+    assert not TaskResult.objects.filter(task_id=job.celery_task_id).exists()
 
 
 def test_job_failing_permanently_records_the_reason(live_worker):

@@ -10,11 +10,12 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
 from jobs.models import JobStatus, ProcessingJob
-from jobs.services import job_cancel, job_create, jobs_requeue_stuck
+from jobs.services import job_cancel, job_create, job_publish, jobs_requeue_stuck
 from tests.waiting import wait_for
 from tests.workers import WorkerProcess
 
@@ -123,6 +124,47 @@ def test_cancelled_queued_job_never_runs(private_queue):
     assert _status(job) == JobStatus.CANCELLED
     assert job.started_at is None
     assert job.attempts == 0
+
+
+def test_job_cancelled_before_its_transaction_commits_is_never_published(private_queue):
+    # given a job created and cancelled in the same transaction
+    with transaction.atomic():
+        job = job_create(job_type="sleep", params={"seconds": 0}, queue=private_queue)
+        job_cancel(job=job)
+
+    # when a worker consumes the job's queue (a follow-up job shows it has caught up)
+    worker = WorkerProcess(queues=(private_queue,), concurrency=1).wait_ready()
+    try:
+        follow_up = job_create(job_type="sleep", params={"seconds": 0}, queue=private_queue)
+        wait_for(lambda: _status(follow_up) == JobStatus.COMPLETED, message="next", timeout=30)
+    finally:
+        worker.stop()
+
+    # then no message was ever sent for the cancelled job
+    assert _status(job) == JobStatus.CANCELLED
+    assert job.queued_at is None
+    assert follow_up.celery_task_id in worker.log()
+    assert job.celery_task_id not in worker.log()
+
+
+def test_a_pending_job_published_twice_is_sent_once(private_queue):
+    # given a job left pending because the broker was down when it was created
+    with unreachable_broker():
+        job = job_create(job_type="sleep", params={"seconds": 0}, queue=private_queue)
+    assert _status(job) == JobStatus.PENDING
+
+    # when two publishers race for it (say requeue_stuck and the watchdog)
+    outcomes = [job_publish(job=job), job_publish(job=job)]
+
+    # then one of them sends it, and the worker receives and runs it once
+    assert outcomes == [True, False]
+    worker = WorkerProcess(queues=(private_queue,), concurrency=1).wait_ready()
+    try:
+        wait_for(lambda: _status(job) == JobStatus.COMPLETED, message="completed", timeout=30)
+    finally:
+        worker.stop()
+    assert job.attempts == 1
+    assert worker.log().count(f"[{job.celery_task_id}] received") == 1
 
 
 def test_job_created_while_the_broker_is_down_is_published_by_requeue_stuck(live_worker):
