@@ -26,9 +26,17 @@ def _upload(client, path: Path, *, title: str = "Clip") -> Video:
 
 
 def _finished(video: Video, timeout: float = 90) -> Video:
+    """Wait until the video is ready or in error and its processing job has ended.
+
+    The task marks the video ready before the engine completes the job, so both are awaited.
+    """
+
     def done() -> bool:
         video.refresh_from_db()
-        return video.status in DONE
+        if video.status not in DONE:
+            return False
+        job = ProcessingJob.objects.filter(pk=video.current_job_id).first()
+        return job is None or job.is_final
 
     wait_for(done, timeout=timeout, message=f"video {video.pk} ready or error")
     return video
