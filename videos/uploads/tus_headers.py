@@ -16,12 +16,6 @@ from videos.validation import UploadRejected
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,expiration"
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
-# Browsers only let scripts read response headers listed here (cross-origin clients).
-EXPOSED_HEADERS = (
-    "Location, Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata, "
-    "Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size, "
-    "Upload-Status, Upload-Video-Id, Upload-Job-Id"
-)
 
 
 def discovery_headers() -> dict[str, str]:

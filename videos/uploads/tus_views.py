@@ -27,7 +27,6 @@ from videos.uploads.serializers import TusUploadSerializer
 from videos.uploads.services import tus_upload_append, tus_upload_create, tus_upload_terminate
 from videos.uploads.services.tus import upload_gone
 from videos.uploads.tus_headers import (
-    EXPOSED_HEADERS,
     OFFSET_CONTENT_TYPE,
     TUS_VERSION,
     discovery_headers,
@@ -85,7 +84,6 @@ class TusView(APIView):
     ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Tus-Resumable"] = TUS_VERSION
-        response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         if request.method == "OPTIONS" or response.status_code == 412:
             for name, value in discovery_headers().items():
                 response[name] = value
