@@ -12,6 +12,7 @@ from jobs.models import ProcessingJob
 from videos import storage
 from videos.models import Video
 from videos.services import video_delete, video_reprocess
+from videos.uploads import admin as uploads_admin  # noqa: F401 (registers the upload sessions)
 
 JOB_FIELDS = (
     *("job_type", "status", "progress", "progress_message", "attempts", "error"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -257,6 +258,29 @@ def test_abort_frees_the_parts(bucket, user_client, mp4_clip):
     assert MultipartUpload.objects.get().status == UploadStatus.ABORTED
     assert user_client.post(f"{URL}{body['upload_id']}/abort/").status_code == 204
     assert _complete(user_client, body["upload_id"], parts).status_code == 409
+
+
+def test_operator_aborts_an_upload_from_the_admin(bucket, user_client, staff_user, mp4_clip):
+    # given an upload with its parts in S3
+    data = mp4_clip.read_bytes()
+    body = _start(user_client, size=len(data), filename="stuck.mp4").json()
+    _put_all(body, data)
+    admin = Client()
+    admin.force_login(staff_user)
+    assert "stuck.mp4" in admin.get("/admin/videos/multipartupload/").text
+
+    # when an operator runs the abort action on it
+    response = admin.post(
+        "/admin/videos/multipartupload/",
+        {"action": "abort", "_selected_action": [body["upload_id"]]},
+        follow=True,
+    )
+
+    # then S3 holds nothing of it and the session says aborted
+    assert "Aborted 1 upload(s)." in response.text
+    assert _pending_uploads(bucket) == []
+    assert bucket.object_keys("uploads/") == set()
+    assert MultipartUpload.objects.get().status == UploadStatus.ABORTED
 
 
 def test_others_uploads_are_not_found(bucket, user_client, other_user, mp4_clip):
