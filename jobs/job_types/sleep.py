@@ -37,9 +37,11 @@ def sleep_job(run: JobRun) -> dict[str, Any]:
     """Sleep in one-second steps, reporting progress (a cancellation checkpoint) each step."""
     seconds = float(run.params.get("seconds", 5))
     started = time.monotonic()
+    run.progress(0, f"Slept 0 of {seconds:.0f} s", force=True)
     while (elapsed := time.monotonic() - started) < seconds:
-        run.progress(100 * elapsed / seconds, f"Slept {elapsed:.0f} of {seconds:.0f} s", force=True)
         time.sleep(min(1.0, seconds - elapsed))
+        slept = min(time.monotonic() - started, seconds)
+        run.progress(100 * slept / seconds, f"Slept {slept:.0f} of {seconds:.0f} s", force=True)
     if run.job.attempts <= int(run.params.get("flaky_attempts", 0)):
         raise TransientJobError(
             f"Transient failure on attempt {run.job.attempts} (flaky_attempts)."

@@ -24,7 +24,7 @@ def test_job_runs_to_completion_with_progress(live_worker, user):
     wait_for(lambda: (job.refresh_from_db(), job.progress)[1] > 0, message="progress")
     wait_for(lambda: _status(job) == JobStatus.COMPLETED, message="job completed", timeout=30)
     assert job.attempts == 1
-    assert job.progress == 100
+    assert (job.progress, job.progress_message) == (100, "Slept 2 of 2 s")
     assert job.result["slept_seconds"] >= 2
     assert job.queued_at and job.started_at and job.completed_at
     assert job.worker == live_worker.hostname
