@@ -224,28 +224,16 @@ SPECTACULAR_SETTINGS = {
 # same-origin only.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
+# tus resumable uploads (tus-js-client and friends) send and read these headers.
 CORS_ALLOW_HEADERS = (
     *cors_default_headers,
-    # tus resumable uploads (tus-js-client and friends)
-    "tus-resumable",
-    "upload-length",
-    "upload-metadata",
-    "upload-offset",
+    *("tus-resumable", "upload-length", "upload-metadata", "upload-offset"),
     "x-http-method-override",
 )
 CORS_EXPOSE_HEADERS = [
-    "Location",
-    "Upload-Offset",
-    "Upload-Length",
-    "Upload-Expires",
-    "Upload-Metadata",
-    "Tus-Resumable",
-    "Tus-Version",
-    "Tus-Extension",
-    "Tus-Max-Size",
-    "Upload-Status",
-    "Upload-Video-Id",
-    "Upload-Job-Id",
+    *("Location", "Upload-Offset", "Upload-Length", "Upload-Expires", "Upload-Metadata"),
+    *("Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size"),
+    *("Upload-Status", "Upload-Video-Id", "Upload-Job-Id"),
 ]
 CORS_PREFLIGHT_MAX_AGE = 3600
 

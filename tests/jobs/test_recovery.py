@@ -54,6 +54,17 @@ def unreachable_broker() -> Iterator[None]:
     celery_app.amqp._producer_pool = None
 
 
+def _consume_queue(queue: str) -> tuple[WorkerProcess, ProcessingJob]:
+    """Run a worker on `queue` until a follow-up job sent after everything else completes."""
+    worker = WorkerProcess(queues=(queue,), concurrency=1).wait_ready()
+    try:
+        follow_up = job_create(job_type="sleep", params={"seconds": 0}, queue=queue)
+        wait_for(lambda: _status(follow_up) == JobStatus.COMPLETED, message="follow-up", timeout=30)
+    finally:
+        worker.stop()
+    return worker, follow_up
+
+
 def _recover_after_worker_death(job: ProcessingJob) -> None:
     """What happens after a worker dies: the broker redelivers, or the watchdog requeues."""
     if REDELIVERS:
@@ -113,13 +124,8 @@ def test_cancelled_queued_job_never_runs(private_queue):
     assert _status(job) == JobStatus.QUEUED
 
     job_cancel(job=job)
-    worker = WorkerProcess(queues=(private_queue,), concurrency=1).wait_ready()
-    try:
-        # the worker receives (or drops) the message; the job must stay cancelled, never run
-        follow_up = job_create(job_type="sleep", params={"seconds": 0}, queue=private_queue)
-        wait_for(lambda: _status(follow_up) == JobStatus.COMPLETED, message="next", timeout=30)
-    finally:
-        worker.stop()
+    # the worker receives (or drops) the message; the job must stay cancelled, never run
+    _consume_queue(private_queue)
 
     assert _status(job) == JobStatus.CANCELLED
     assert job.started_at is None
@@ -132,13 +138,8 @@ def test_job_cancelled_before_its_transaction_commits_is_never_published(private
         job = job_create(job_type="sleep", params={"seconds": 0}, queue=private_queue)
         job_cancel(job=job)
 
-    # when a worker consumes the job's queue (a follow-up job shows it has caught up)
-    worker = WorkerProcess(queues=(private_queue,), concurrency=1).wait_ready()
-    try:
-        follow_up = job_create(job_type="sleep", params={"seconds": 0}, queue=private_queue)
-        wait_for(lambda: _status(follow_up) == JobStatus.COMPLETED, message="next", timeout=30)
-    finally:
-        worker.stop()
+    # when a worker consumes the job's queue
+    worker, follow_up = _consume_queue(private_queue)
 
     # then no message was ever sent for the cancelled job
     assert _status(job) == JobStatus.CANCELLED
