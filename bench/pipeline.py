@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from videos.media import probe, transcode
-from videos.media.probe import ffmpeg_binary
+from videos.media.ffmpeg import ffmpeg_binary
 from videos.media.transcode import (
     MAIN_AUDIO_BITRATE,
     MAIN_CRF,

@@ -242,6 +242,9 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 BROKER_FS_DIR = VAR_DIR / "broker"
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
+# Video jobs (processing, thumbnails) have their own soft / hard limits (55 / 60 minutes).
+VIDEO_TASK_SOFT_TIME_LIMIT = env.int("VIDEO_TASK_SOFT_TIME_LIMIT", default=55 * 60)
+VIDEO_TASK_TIME_LIMIT = env.int("VIDEO_TASK_TIME_LIMIT", default=60 * 60)
 if CELERY_BROKER_URL.startswith("filesystem"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_FS_DIR / "queue"),
@@ -254,10 +257,11 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         (BROKER_FS_DIR / _folder).mkdir(parents=True, exist_ok=True)
 elif CELERY_BROKER_URL.startswith(("redis", "rediss")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Unacked tasks are redelivered after this long: it must exceed the hard time
-        # limit or long tasks would run twice while still running.
+        # Unacked tasks are redelivered after this long: it must exceed the longest hard
+        # time limit or long tasks would run twice while still running.
         "visibility_timeout": env.int(
-            "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 10 * 60
+            "CELERY_VISIBILITY_TIMEOUT",
+            default=max(CELERY_TASK_TIME_LIMIT, VIDEO_TASK_TIME_LIMIT) + 10 * 60,
         ),
         "priority_steps": list(range(10)),
         "sep": ":",
@@ -305,8 +309,29 @@ VIDEO_MAX_UPLOAD_BYTES = env.int("VIDEO_MAX_UPLOAD_BYTES", default=500 * 1024 * 
 VIDEO_ALLOWED_EXTENSIONS = env.list(
     "VIDEO_ALLOWED_EXTENSIONS", default=[".mp4", ".mov", ".avi", ".mkv", ".webm"]
 )
-# ffmpeg threads per encode; 0 = half the cores, so two encodes share a 2-core box.
+# ffmpeg threads per encode; 0 = the cores divided by the video worker's concurrency.
 VIDEO_FFMPEG_THREADS = env.int("VIDEO_FFMPEG_THREADS", default=0)
+# The ffmpeg and ffprobe that process uploads (Debian's package: security fixes via apt).
+# FFPROBE_BINARY "" = the ffprobe next to FFMPEG_BINARY.
+FFMPEG_BINARY = env("FFMPEG_BINARY", default="ffmpeg")
+FFPROBE_BINARY = env("FFPROBE_BINARY", default="")
+# auto: run ffmpeg in bubblewrap (no network, read-only system) when it works on this host;
+# bwrap: refuse to run ffmpeg without it; none: never use it.
+VIDEO_SANDBOX = env("VIDEO_SANDBOX", default="auto")
+if VIDEO_SANDBOX not in ("auto", "bwrap", "none"):
+    raise ImproperlyConfigured("VIDEO_SANDBOX must be auto, bwrap or none.")
+# Address space one ffmpeg run may map (RLIMIT_AS), in MiB.
+VIDEO_FFMPEG_MEMORY_LIMIT_MB = env.int("VIDEO_FFMPEG_MEMORY_LIMIT_MB", default=4096)
+# The media policy, checked after the probe and before any encode.
+VIDEO_MAX_PIXELS = env.int("VIDEO_MAX_PIXELS", default=3840 * 2160)
+VIDEO_MAX_DURATION_SECONDS = env.int("VIDEO_MAX_DURATION_SECONDS", default=3 * 3600)
+VIDEO_MAX_FPS = env.float("VIDEO_MAX_FPS", default=120)
+VIDEO_MAX_FRAMES = env.int("VIDEO_MAX_FRAMES", default=3 * 3600 * 60)
+VIDEO_MAX_OUTPUT_HEIGHT = env.int("VIDEO_MAX_OUTPUT_HEIGHT", default=1080)
+# Fast path: web-ready H.264 + AAC is copied into the MP4, not re-encoded, when its video
+# bitrate is at most this many bits per pixel per frame (0.2: ~12 Mb/s at 1080p30).
+VIDEO_FAST_PATH = env.bool("VIDEO_FAST_PATH", default=True)
+VIDEO_REMUX_MAX_BITS_PER_PIXEL = env.float("VIDEO_REMUX_MAX_BITS_PER_PIXEL", default=0.2)
 # Where workers fetch originals and write renditions before storing them ("" = system temp).
 VIDEO_WORK_DIR = env("VIDEO_WORK_DIR", default="")
 TUS_UPLOAD_EXPIRE_HOURS = env.int("TUS_UPLOAD_EXPIRE_HOURS", default=24)

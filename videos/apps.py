@@ -7,5 +7,10 @@ class VideosConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from videos import receivers, tasks  # noqa: F401  (connect receivers, register job types)
+        from celery.signals import worker_init
+
+        from videos import checks, receivers, tasks  # noqa: F401  (checks, receivers, job types)
+        from videos.media.threads import remember_worker_concurrency
         from videos.uploads import tasks as upload_tasks  # noqa: F401
+
+        worker_init.connect(remember_worker_concurrency, dispatch_uid="videos.worker_concurrency")

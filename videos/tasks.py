@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.conf import settings
+
 from jobs.progress import JobRun
 from jobs.registry import job_task
 from videos.services import video_process, video_processing_cancelled, video_processing_failed
@@ -14,8 +16,8 @@ from videos.storage import StorageUnavailable
     name="videos.process_video",
     queue="video_processing",
     max_attempts=3,
-    soft_time_limit=25 * 60,
-    time_limit=30 * 60,
+    soft_time_limit=settings.VIDEO_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.VIDEO_TASK_TIME_LIMIT,
     retry_for=(StorageUnavailable,),
     on_failed=video_processing_failed,
     on_cancelled=video_processing_cancelled,

@@ -1,12 +1,12 @@
-"""Generate small real test clips (and broken files) with the bundled ffmpeg."""
+"""Generate small real test clips (and broken or hostile files) with the system's ffmpeg."""
 
 import struct
 import subprocess
 from pathlib import Path
 
-import imageio_ffmpeg
+from videos.media.ffmpeg import ffmpeg_binary
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+FFMPEG = ffmpeg_binary()
 
 # Fast encoders per container so clip generation stays a fraction of the test run.
 _CODECS = {
@@ -55,8 +55,13 @@ def make_clip(
 def make_rotated_clip(path: Path, *, rotation: int = 90, size: str = "320x240") -> Path:
     """Make a phone-style clip: landscape pixels plus a clockwise display rotation."""
     landscape = make_clip(path.with_name(f"landscape-{path.name}"), size=size)
-    # -display_rotation is counter-clockwise; phones store "rotate 90" meaning clockwise.
-    ffmpeg("-display_rotation", str(-rotation), "-i", str(landscape), "-c", "copy", str(path))
+    # The display matrix turns counter-clockwise; phones mean "rotate 90" clockwise. ffmpeg
+    # 5.1 writes a `rotate` tag into the matrix as given (6.0+ has -display_rotation).
+    counter_clockwise = str(-rotation % 360)
+    ffmpeg(
+        *("-i", str(landscape), "-c", "copy"),
+        *("-metadata:s:v:0", f"rotate={counter_clockwise}", str(path)),
+    )
     return path
 
 

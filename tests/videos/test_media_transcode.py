@@ -1,16 +1,25 @@
 """The single-pass transcode, checked by probing and decoding what it really wrote."""
 
-import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from tests.videos import clips
-from videos.media import MediaError, Renditions, TranscodeCancelled, probe, transcode
+from tests.waiting import wait_for
+from videos.media import (
+    MediaError,
+    MediaPolicy,
+    Renditions,
+    TranscodeCancelled,
+    probe,
+    threads,
+    transcode,
+)
 
 OUTPUT_NAMES = {"video.mp4", "proxy.mp4", "thumbnail.jpg"}
 # `videos.media.transcode` is shadowed by the re-exported function; reach the module itself.
@@ -72,16 +81,15 @@ def _assert_shows_frame_at(thumbnail: Path, src: Path, at: float, work: Path) ->
     assert min(distances, key=distances.__getitem__) == at, distances
 
 
-def _ffmpeg_children() -> list[int]:
-    """Return the pids of ffmpeg processes started by this test process."""
+def _processes_using(folder: Path) -> list[int]:
+    """Return the pids of processes whose command line names `folder` (ffmpeg, bwrap)."""
     pids = []
     for entry in Path("/proc").iterdir():
         try:
-            stat = (entry / "stat").read_text()
-        except (OSError, ValueError):
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
             continue
-        comm, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
-        if "ffmpeg" in comm and int(fields[1]) == os.getpid():
+        if str(folder).encode() in cmdline and entry.name.isdigit():
             pids.append(int(entry.name))
     return pids
 
@@ -227,7 +235,7 @@ def test_cancelling_mid_run_stops_ffmpeg_and_leaves_nothing_behind(hd, tmp_path,
 
     [ffmpeg_run] = ffmpeg_runs
     assert ffmpeg_run.returncode not in (0, None)  # Stopped by us, not finished.
-    assert _ffmpeg_children() == []
+    wait_for(lambda: _processes_using(tmp_path) == [], timeout=5, message="ffmpeg gone")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -240,7 +248,7 @@ def test_failing_progress_callback_also_stops_ffmpeg_and_cleans_up(hd, tmp_path,
 
     [ffmpeg_run] = ffmpeg_runs
     assert ffmpeg_run.returncode not in (0, None)
-    assert _ffmpeg_children() == []
+    wait_for(lambda: _processes_using(tmp_path) == [], timeout=5, message="ffmpeg gone")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -253,12 +261,26 @@ def test_unreadable_input_raises_media_error_with_ffmpegs_reason(small, tmp_path
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_encodes_use_half_the_cpus_by_default(small, tmp_path):
+def test_an_encode_gets_the_cores_divided_by_the_workers_concurrency(settings, monkeypatch):
+    settings.VIDEO_FFMPEG_THREADS = 0
+    monkeypatch.setattr(threads, "_worker_concurrency", 1)
+    assert threads.ffmpeg_threads() == threads.cores()
+
+    # a worker started with -c 2 runs two encodes at once
+    threads.remember_worker_concurrency(SimpleNamespace(concurrency=2, max_concurrency=None))
+    assert threads.ffmpeg_threads() == max(1, threads.cores() // 2)
+
+    settings.VIDEO_FFMPEG_THREADS = 3
+    assert threads.ffmpeg_threads() == 3
+
+
+def test_the_thread_count_reaches_decoder_filters_and_both_encoders(small, tmp_path):
+    outputs = Renditions(tmp_path / "a", tmp_path / "b", tmp_path / "c")
     command = transcode_module.build_command(
-        small, Renditions(tmp_path / "a", tmp_path / "b", tmp_path / "c"), probe(small), 3
+        small, outputs, probe(small), 3, policy=MediaPolicy.from_settings()
     )
 
-    assert transcode_module.default_threads() == max(1, (os.cpu_count() or 2) // 2)
     assert command.count("-threads") == 3
     assert command[command.index("-threads") + 1] == "3"
+    assert command[command.index("-filter_complex_threads") + 1] == "3"
     assert command.count("-i") == 1

@@ -1,47 +1,48 @@
-"""Read video metadata with ffmpeg and reject files the pipeline cannot process."""
+"""Read a video's metadata with a confined ffprobe and reject files the pipeline can't process.
 
-import functools
-import re
+ffprobe's JSON gives every field the pipeline needs, typed, in one run: size, rotation,
+frame rate, frame count, pixel format, H.264 profile and level (the fast path needs the
+level, which `ffmpeg -i` never prints), and which stream is cover art. See
+bench/probe.py for why this is not moviepy's parser of `ffmpeg -i` text.
+"""
+
+import json
 import struct
 import subprocess
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import imageio_ffmpeg
-
+from . import confine
 from .errors import MediaError
+from .ffmpeg import (
+    AUDIO_DECODERS,
+    VIDEO_DECODERS,
+    ffmpeg_binary,
+    ffmpeg_reason,
+    ffprobe_binary,
+    input_arg,
+    input_options,
+)
 from .sniff import SNIFF_BYTES, ebml_segment_end, sniff_container
 
 PROBE_TIMEOUT_SECONDS = 120
+# ffprobe only reads; reading every packet of a 3-hour file takes seconds of CPU, not minutes.
+PROBE_CPU_SECONDS = 120
+PROBE_FILE_BYTES = 1024 * 1024  # it writes no file; a stray one stays tiny
 NOT_A_VIDEO = "The file is not a video we can read ({reason})."
 CORRUPT = "The video file is truncated or corrupt: {reason}."
-
-_STREAM_RE = re.compile(r"^\s*Stream #\d+:\d+\S*?: (\w+): (.*)$")
-_DURATION_RE = re.compile(r"^\s*Duration: (?:(\d+):(\d+):(\d+(?:\.\d+)?)|N/A)")
-_BITRATE_RE = re.compile(r"bitrate: (\d+) kb/s")
-_SIZE_RE = re.compile(r", (\d+)x(\d+)\b")
-_FPS_RE = re.compile(r"(\d+(?:\.\d+)?) fps")
-_TBR_RE = re.compile(r"(\d+(?:\.\d+)?)(k?) tbr")
-_DISPLAYMATRIX_RE = re.compile(r"displaymatrix: rotation of (-?\d+(?:\.\d+)?) degrees")
-_ROTATE_TAG_RE = re.compile(r"^\s*rotate\s*:\s*(-?\d+(?:\.\d+)?)\s*$")
-_CONTEXT_RE = re.compile(r"^\[(?P<ctx>[^\]]+?) @ 0x[0-9a-f]+\]\s*(?P<msg>.*)$")
-# ffmpeg's own plumbing contexts only repeat what the demuxer/decoder/encoder already said.
-_WRAPPER_CTX_RE = re.compile(r"^(in|out|[vasd]ist|[vasd]ost|fc|vf|af|dec|enc)#")
-_NOISE = (
-    "misdetection possible",
-    "Last message repeated",
-    "Conversion failed",
-    "Error opening input file",
-    "Error opening output file",
-    "At least one output file",
+UNSUPPORTED_CODEC = (
+    "The {kind} is encoded as {codec}, which can't be processed; "
+    "export it as H.264, HEVC, VP9 or AV1 video with AAC, MP3 or Opus audio."
 )
 _MAX_TOP_LEVEL_BOXES = 10_000
 
 
 @dataclass(frozen=True)
 class VideoMetadata:
-    """Facts about a source video needed to transcode and display it."""
+    """Facts about a source video needed to check, transcode and display it."""
 
     duration: float
     width: int
@@ -52,6 +53,12 @@ class VideoMetadata:
     audio_codec: str | None
     bitrate: int | None
     has_audio: bool
+    container: str = ""
+    pixel_format: str = ""
+    profile: str = ""
+    level: int | None = None
+    frame_count: int = 0
+    video_bitrate: int | None = None
 
     @property
     def display_width(self) -> int:
@@ -71,70 +78,49 @@ class VideoMetadata:
         return data
 
 
-@dataclass(frozen=True)
-class _Stream:
-    kind: str
-    description: str
-    details: tuple[str, ...]
-
-
-@functools.cache
-def ffmpeg_binary() -> str:
-    """Return the ffmpeg executable bundled with imageio-ffmpeg (IMAGEIO_FFMPEG_EXE overrides)."""
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-def input_arg(path: Path) -> str:
-    """Return an ffmpeg input argument that can only ever mean a local file."""
-    return "file:" + str(Path(path).absolute())
-
-
-def ffmpeg_reason(stderr: str) -> str:
-    """Return the most specific error line from ffmpeg's stderr, without log prefixes."""
-    specific: list[str] = []
-    generic: list[str] = []
-    for raw in stderr.splitlines():
-        line = raw.strip()
-        if not line or any(noise in line for noise in _NOISE):
-            continue
-        match = _CONTEXT_RE.match(line)
-        if match and not _WRAPPER_CTX_RE.match(match["ctx"]):
-            specific.append(match["msg"])
-        else:
-            generic.append((match["msg"] if match else line).rsplit(": ", 1)[-1])
-    candidates = specific or generic
-    reason = candidates[-1].strip().rstrip(".") if candidates else "ffmpeg could not read it"
-    return reason[:160]
-
-
-def probe(path: str | Path) -> VideoMetadata:
+def probe(path: str | Path, *, timeout: float = PROBE_TIMEOUT_SECONDS) -> VideoMetadata:
     """Return the metadata of a video file, or raise MediaError explaining why it is unusable."""
     path = Path(path)
     container, head = _sniff_file(path)
     _check_not_truncated(path, container, head)
-    info = _run_ffmpeg_info(path)
-    if not re.search(r"^Input #0", info, re.MULTILINE):
-        raise MediaError(CORRUPT.format(reason=ffmpeg_reason(info)))
-    streams = _parse_streams(info)
+    info = _ffprobe(path, container, timeout)
+    streams = info.get("streams") or []
     video = next((s for s in streams if _is_picture_stream(s)), None)
     if video is None:
         raise MediaError(NOT_A_VIDEO.format(reason="no video stream found"))
-    audio = next((s for s in streams if s.kind == "Audio"), None)
-    duration = _container_duration(info) or _packet_duration(path)
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    _check_codec(video, VIDEO_DECODERS, "video")
+    if audio is not None:
+        _check_codec(audio, AUDIO_DECODERS, "audio")
+    fmt = info.get("format") or {}
+    duration = (
+        _number(fmt.get("duration"))
+        or _number(video.get("duration"))
+        or _packet_duration(path, container, timeout)
+    )
     if duration <= 0:
         raise MediaError("The video is empty (its duration is zero).")
-    width, height = _frame_size(video)
-    bitrate = _BITRATE_RE.search(info)
+    width, height = int(video.get("width") or 0), int(video.get("height") or 0)
+    if not width or not height:
+        raise MediaError(NOT_A_VIDEO.format(reason="the video stream has no picture size"))
+    fps = _rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate"))
+    level = int(video.get("level", -99))
     return VideoMetadata(
         duration=duration,
         width=width,
         height=height,
         rotation=_rotation(video),
-        fps=_frame_rate(video),
-        video_codec=_codec(video),
-        audio_codec=_codec(audio) if audio else None,
-        bitrate=int(bitrate[1]) * 1000 if bitrate else None,
+        fps=round(fps, 3),
+        video_codec=video["codec_name"],
+        audio_codec=audio["codec_name"] if audio else None,
+        bitrate=_int(fmt.get("bit_rate")),
         has_audio=audio is not None,
+        container=container,
+        pixel_format=video.get("pix_fmt") or "",
+        profile=video.get("profile") or "",
+        level=level if level > 0 else None,
+        frame_count=_int(video.get("nb_frames")) or round(duration * fps),
+        video_bitrate=_int(video.get("bit_rate")),
     )
 
 
@@ -183,95 +169,68 @@ def _check_boxes_complete(path: Path) -> None:
             pos += size
 
 
-def _run_ffmpeg(args: list[str]) -> subprocess.CompletedProcess[str]:
-    """Run ffmpeg with args and return its captured output."""
-    cmd = [ffmpeg_binary(), "-hide_banner", "-nostdin", *args]
+def _run(argv: list[str], path: Path, timeout: float) -> confine.Completed:
+    """Run a confined ffmpeg/ffprobe reading `path`; a run that takes too long is refused."""
+    limits = confine.limits(cpu_seconds=PROBE_CPU_SECONDS, file_bytes=PROBE_FILE_BYTES)
     try:
-        return subprocess.run(
-            cmd, capture_output=True, text=True, errors="replace", timeout=PROBE_TIMEOUT_SECONDS
-        )
+        return confine.run(argv, limits=limits, timeout=timeout, read_only=[path.absolute()])
     except subprocess.TimeoutExpired as exc:
         raise MediaError(CORRUPT.format(reason="reading the file timed out")) from exc
 
 
-def _run_ffmpeg_info(path: Path) -> str:
-    """Return the stream description ffmpeg prints for the file."""
-    return _run_ffmpeg(["-i", input_arg(path)]).stderr
+def _ffprobe(path: Path, container: str, timeout: float) -> dict[str, Any]:
+    """Return ffprobe's JSON description of the file's format and streams."""
+    argv = [
+        ffprobe_binary(),
+        *("-hide_banner", "-v", "error", *input_options(container)),
+        *("-print_format", "json", "-show_format", "-show_streams", input_arg(path)),
+    ]
+    result = _run(argv, path, timeout)
+    try:
+        info = json.loads(result.stdout or "{}")
+    except ValueError:
+        info = {}
+    if result.returncode != 0 or not info.get("streams"):
+        reason = confine.death_reason(result.returncode) or ffmpeg_reason(result.stderr)
+        raise MediaError(CORRUPT.format(reason=reason))
+    return info
 
 
-def _packet_duration(path: Path) -> float:
+def _packet_duration(path: Path, container: str, timeout: float) -> float:
     """Return the duration found by reading every video packet (for files without a header)."""
-    args = ["-loglevel", "error", "-nostats", "-progress", "pipe:1", "-i", input_arg(path)]
-    result = _run_ffmpeg([*args, "-map", "0:v:0", "-c", "copy", "-f", "null", "-"])
-    times = re.findall(r"^out_time_us=(\d+)$", result.stdout, re.MULTILINE)
-    return int(times[-1]) / 1_000_000 if times else 0.0
+    argv = [
+        ffmpeg_binary(),
+        *("-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1"),
+        *input_options(container),
+        *("-i", input_arg(path), "-map", "0:v:0", "-c", "copy", "-f", "null", "-"),
+    ]
+    result = _run(argv, path, timeout)
+    prefix = "out_time_us="
+    times = [line[len(prefix) :] for line in result.stdout.splitlines() if line.startswith(prefix)]
+    micros = [int(t) for t in times if t.isdigit()]
+    return micros[-1] / 1_000_000 if micros else 0.0
 
 
-def _parse_streams(info: str) -> list[_Stream]:
-    """Split `ffmpeg -i` output into streams with their indented detail lines."""
-    streams: list[_Stream] = []
-    current: tuple[str, str, list[str]] | None = None
-    for line in info.splitlines():
-        match = _STREAM_RE.match(line)
-        if match:
-            if current:
-                streams.append(_Stream(current[0], current[1], tuple(current[2])))
-            current = (match[1], match[2], [])
-        elif current and line.startswith("    "):
-            current[2].append(line)
-        elif current and not line.startswith(" "):
-            break
-    if current:
-        streams.append(_Stream(current[0], current[1], tuple(current[2])))
-    return streams
-
-
-def _is_picture_stream(stream: _Stream) -> bool:
+def _is_picture_stream(stream: dict[str, Any]) -> bool:
     """Tell whether a stream is real video rather than cover art."""
-    return stream.kind == "Video" and "(attached pic)" not in stream.description
+    disposition = stream.get("disposition") or {}
+    return stream.get("codec_type") == "video" and not disposition.get("attached_pic")
 
 
-def _container_duration(info: str) -> float | None:
-    """Return the duration from the container header, or None if it has none."""
-    for line in info.splitlines():
-        match = _DURATION_RE.match(line)
-        if match:
-            if match[1] is None:
-                return None
-            return int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3])
-    return None
+def _check_codec(stream: dict[str, Any], accepted: dict[str, tuple[str, ...]], kind: str) -> None:
+    codec = stream.get("codec_name") or "an unknown codec"
+    if codec not in accepted:
+        raise MediaError(UNSUPPORTED_CODEC.format(kind=kind, codec=codec))
 
 
-def _frame_size(video: _Stream) -> tuple[int, int]:
-    """Return the coded width and height of a video stream."""
-    match = _SIZE_RE.search(video.description)
-    if not match or int(match[1]) == 0 or int(match[2]) == 0:
-        raise MediaError(NOT_A_VIDEO.format(reason="the video stream has no picture size"))
-    return int(match[1]), int(match[2])
-
-
-def _frame_rate(video: _Stream) -> float:
-    """Return the average frame rate, falling back to ffmpeg's tbr guess."""
-    match = _FPS_RE.search(video.description)
-    if match:
-        return float(match[1])
-    match = _TBR_RE.search(video.description)
-    if match:
-        return float(match[1]) * (1000 if match[2] else 1)
-    return 0.0
-
-
-def _rotation(video: _Stream) -> int:
+def _rotation(video: dict[str, Any]) -> int:
     """Return the clockwise display rotation (0/90/180/270) from side data or a rotate tag."""
-    for line in video.details:
-        matrix = _DISPLAYMATRIX_RE.search(line)
-        if matrix:
+    for side_data in video.get("side_data_list") or []:
+        if "rotation" in side_data:
             # The display matrix angle is counter-clockwise; the rotate tag is clockwise.
-            return _quarter_turns(-float(matrix[1]))
-        tag = _ROTATE_TAG_RE.match(line)
-        if tag:
-            return _quarter_turns(float(tag[1]))
-    return 0
+            return _quarter_turns(-float(side_data["rotation"]))
+    tag = (video.get("tags") or {}).get("rotate")
+    return _quarter_turns(float(tag)) if _number(tag) is not None else 0
 
 
 def _quarter_turns(degrees: float) -> int:
@@ -279,6 +238,23 @@ def _quarter_turns(degrees: float) -> int:
     return round(degrees / 90) * 90 % 360
 
 
-def _codec(stream: _Stream) -> str:
-    """Return the codec name at the start of a stream description."""
-    return stream.description.split(maxsplit=1)[0].rstrip(",") if stream.description else ""
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and number not in (float("inf"), float("-inf")) else None
+
+
+def _int(value: Any) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None else None
+
+
+def _rate(value: Any) -> float:
+    """Return a frame rate such as '30000/1001' as a float (0 when unknown)."""
+    try:
+        rate = Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        return 0.0
+    return float(rate) if rate > 0 else 0.0
