@@ -17,4 +17,12 @@ SCHEDULES = [
         queue="low_priority",
         description="Abort S3 multipart uploads older than TUS_UPLOAD_EXPIRE_HOURS.",
     ),
+    PeriodicSchedule(
+        name="videos: sweep work folders",
+        task="videos.cleanup.sweep_work_dirs",
+        cron="50 * * * *",
+        queue="video_processing",
+        description="Remove the work folders of video jobs killed at their hard time limit or "
+        "with their worker (also done at the start of each video job on that host).",
+    ),
 ]

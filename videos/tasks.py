@@ -6,6 +6,7 @@ from django.conf import settings
 
 from jobs.progress import JobRun
 from jobs.registry import job_task
+from videos.media import workdirs
 from videos.services import video_process, video_processing_cancelled, video_processing_failed
 from videos.services.editing import video_files_delete
 from videos.storage import StorageUnavailable
@@ -40,3 +41,15 @@ def delete_video_files(run: JobRun) -> dict[str, Any]:
     """Delete the files named in the job's params."""
     keys = video_files_delete(video_id=run.params["video_id"], keys=run.params.get("keys", []))
     return {"deleted": keys}
+
+
+@job_task(
+    job_type="video_work_dirs_sweep",
+    name="videos.cleanup.sweep_work_dirs",
+    queue="video_processing",
+    max_attempts=1,
+    description="Remove the work folders of video jobs whose worker process died.",
+)
+def sweep_work_dirs(run: JobRun) -> dict[str, Any]:
+    """Remove abandoned video work folders on this host."""
+    return {"removed": workdirs.sweep()}

@@ -6,7 +6,12 @@ project's error body.
 """
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 from django.conf import settings
@@ -14,13 +19,18 @@ from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
-from videos.media import SNIFF_BYTES, sniff_container
+from videos.media import SNIFF_BYTES, MediaError, MediaPolicy, probe, sniff_container
+from videos.media.confine import SandboxUnavailable
+from videos.media.ffmpeg import FFmpegMissing
 
 # Multipart boundaries, part headers and the title/description fields ride on top of the
 # file in Content-Length; only a body larger than limit + this is rejected unread.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 MAX_FILENAME_LENGTH = 255
 CONTAINER_NAMES = "MP4, MOV, AVI, MKV or WebM"
+# The web request waits this long at most for the upload-time probe (then the worker judges).
+UPLOAD_PROBE_TIMEOUT_SECONDS = 15
+COPY_CHUNK_BYTES = 1024 * 1024
 
 
 class UploadRejected(APIException):
@@ -121,13 +131,49 @@ def read_head(file: IO[bytes]) -> bytes:
 
 
 def check_upload(*, file: IO[bytes], size: int, filename: str) -> CheckedUpload:
-    """Check an uploaded file's name, size and content; raise UploadRejected if unfit."""
+    """Check an uploaded file's name, size, content and media policy; raise UploadRejected."""
     extension = check_extension(filename)
     check_size(size)
     container = check_content(read_head(file))
+    check_media_policy(file)
     return CheckedUpload(
         extension=extension, container=container, size=size, filename=clean_filename(filename)
     )
+
+
+def check_media_policy(file: IO[bytes]) -> None:
+    """Refuse a file beyond the media policy when a quick, confined probe can tell.
+
+    Anything the probe can't settle (a damaged file, a slow read, no ffmpeg on the web
+    host) is left to the worker, which probes again and fails the video with the reason.
+    """
+    with _local_path(file) as path:
+        try:
+            metadata = probe(path, timeout=UPLOAD_PROBE_TIMEOUT_SECONDS)
+        except (MediaError, FFmpegMissing, SandboxUnavailable, OSError):
+            return
+    found = MediaPolicy.from_settings().violations(metadata)
+    if found:
+        raise UploadRejected(" ".join(found), code="media_policy")
+
+
+@contextmanager
+def _local_path(file: IO[bytes]) -> Iterator[Path]:
+    """Yield a path on local disk holding the file: its own, or a temporary copy."""
+    temporary = getattr(file, "temporary_file_path", None)
+    if temporary is not None:
+        yield Path(temporary())
+        return
+    name = getattr(getattr(file, "file", file), "name", None)
+    if isinstance(name, str) and os.path.isfile(name):
+        yield Path(name)
+        return
+    with tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as copy:
+        file.seek(0)
+        shutil.copyfileobj(file, copy, COPY_CHUNK_BYTES)
+        copy.flush()
+        file.seek(0)
+        yield Path(copy.name)
 
 
 def check_title(title: str) -> str:

@@ -191,3 +191,42 @@ def stream_report(path: Path) -> str:
     """Return the `ffmpeg -i` description of a file (streams, metadata, side data)."""
     command = [FFMPEG, "-hide_banner", "-nostdin", "-i", str(path)]
     return subprocess.run(command, capture_output=True, text=True, check=False).stderr
+
+
+# --- Hostile samples: tiny files that claim enormous work -------------------------------
+
+
+def make_huge_frame_clip(path: Path, *, size: str = "8192x8192") -> Path:
+    """Make a ~200 KB MP4 holding one black frame of `size` pixels."""
+    ffmpeg(
+        *("-f", "lavfi", "-i", f"color=c=black:s={size}:r=1:d=1"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)),
+    )
+    return path
+
+
+def make_long_clip(path: Path, *, hours: float = 10) -> Path:
+    """Make a few-KB video that lasts `hours`: one tiny frame every ten minutes."""
+    seconds = int(hours * 3600)
+    ffmpeg(
+        *("-f", "lavfi", "-i", f"color=c=black:s=64x64:r=1/600:d={seconds}"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)),
+    )
+    return path
+
+
+def make_playlist_named_video(path: Path) -> Path:
+    """Write an HLS playlist that points at a local file, under a video's name."""
+    path.write_text("#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:10.0,\nfile:///etc/passwd\n")
+    return path
+
+
+def make_web_ready_clip(path: Path, *, seconds: float = 2, size: str = "320x240") -> Path:
+    """Make what a video editor exports for the web: H.264 High, yuv420p, AAC, modest bitrate."""
+    return make_clip(
+        path,
+        seconds=seconds,
+        size=size,
+        video_args=["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-crf", "30"],
+        output_args=["-movflags", "+faststart"],
+    )

@@ -180,3 +180,36 @@ def test_anonymous_upload_is_refused(api_client, mp4_clip, nothing_left):
     response = _upload(api_client, mp4_clip)
 
     assert response.status_code in (401, 403)
+
+
+def test_upload_beyond_the_media_policy_is_refused_with_the_reason(
+    user_client, clip_dir, nothing_left
+):
+    huge = clips.make_huge_frame_clip(clip_dir / "huge.mp4")
+
+    response = _upload(user_client, huge)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "media_policy"
+    assert body["detail"].startswith("The picture is 8192x8192 (67.1 MP); the most we accept")
+
+
+def test_playlist_disguised_as_a_video_is_refused_before_ffmpeg_sees_it(
+    user_client, tmp_path, nothing_left
+):
+    playlist = clips.make_playlist_named_video(tmp_path / "movie.mp4")
+
+    response = _upload(user_client, playlist)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "not_a_video"
+
+
+def test_matroska_named_mp4_is_accepted_as_what_it_really_is(user_client, clip_dir):
+    mkv = clips.make_clip(clip_dir / "real.mkv", seconds=0.5, size="64x48")
+
+    response = _upload(user_client, mkv, name="disguised.mp4")
+
+    assert response.status_code == 202
+    assert Video.objects.get(pk=response.json()["video_id"]).container == "mkv"

@@ -13,11 +13,9 @@ worker. A cancelled run puts the video back to `ready` if an earlier run left re
 """
 
 import logging
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,7 +26,17 @@ from jobs.models import ProcessingJob
 from jobs.progress import JobRun
 from jobs.services import job_create
 from videos import selectors, signals, storage
-from videos.media import MediaError, Renditions, TranscodeCancelled, VideoMetadata, probe, transcode
+from videos.media import (
+    MediaError,
+    MediaPolicy,
+    PolicyViolation,
+    Renditions,
+    TranscodeCancelled,
+    VideoMetadata,
+    probe,
+    transcode,
+    workdirs,
+)
 from videos.models import Video, VideoStatus
 from videos.services.uploads import VIDEO_PROCESS_JOB
 
@@ -45,9 +53,8 @@ MISSING_ORIGINAL = "The video's original file is missing from storage; upload it
 def video_process(*, run: JobRun) -> dict[str, Any]:
     """Turn the job's video into its renditions and mark it ready."""
     video = _claim(video_id=_video_id(run.job), job=run.job)
-    workdir_root = settings.VIDEO_WORK_DIR or None
-    with tempfile.TemporaryDirectory(prefix=f"video-{video.pk}-", dir=workdir_root) as tmp:
-        workdir = Path(tmp)
+    workdirs.sweep()  # what a killed run on this host left behind
+    with workdirs.work_dir(str(video.pk)) as workdir:
         run.progress(1, "Fetching the original", force=True)
         source = _fetch(video.original_key, workdir)
         run.progress(PROBE_AT, "Reading the video", force=True)
@@ -58,7 +65,12 @@ def video_process(*, run: JobRun) -> dict[str, Any]:
     if not _publish(video_id=video.pk, job=run.job, keys=keys):
         raise JobCancelled(f"Video {video.pk} was deleted or handed to another job.")
     logger.info("video ready video_id=%s job_id=%s", video.pk, run.job_id)
-    return {"video_id": str(video.pk), **keys, "metadata": metadata.as_dict()}
+    return {
+        "video_id": str(video.pk),
+        **keys,
+        "remuxed": renditions.remuxed,
+        "metadata": metadata.as_dict(),
+    }
 
 
 def _video_id(job: ProcessingJob) -> str:
@@ -92,7 +104,10 @@ def _fetch(key: str, workdir: Path) -> Path:
 
 
 def _probe(video: Video, source: Path) -> VideoMetadata:
-    """Read the metadata and store it on the video right away (operators see it on failure)."""
+    """Read the metadata, store it on the video (operators see it on failure), check the policy.
+
+    A video beyond the media policy fails here, before anything is encoded.
+    """
     try:
         metadata = probe(source)
     except MediaError as exc:
@@ -109,6 +124,10 @@ def _probe(video: Video, source: Path) -> VideoMetadata:
         has_audio=metadata.has_audio,
         updated_at=timezone.now(),
     )
+    try:
+        MediaPolicy.from_settings().check(metadata)
+    except PolicyViolation as exc:
+        raise PermanentJobError(str(exc)) from exc
     return metadata
 
 
@@ -125,7 +144,6 @@ def _transcode(run: JobRun, source: Path, out_dir: Path, metadata: VideoMetadata
             metadata=metadata,
             on_progress=on_progress,
             should_cancel=run.should_cancel,
-            threads=settings.VIDEO_FFMPEG_THREADS or None,
         )
     except MediaError as exc:
         raise PermanentJobError(str(exc)) from exc
