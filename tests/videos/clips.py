@@ -230,3 +230,9 @@ def make_web_ready_clip(path: Path, *, seconds: float = 2, size: str = "320x240"
         video_args=["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-crf", "30"],
         output_args=["-movflags", "+faststart"],
     )
+
+
+def stream_md5(path: Path, stream: str) -> str:
+    """Return the MD5 of a stream's packets as stored (e.g. '0:v:0'), without decoding."""
+    out = ffmpeg("-i", str(path), "-map", stream, "-c", "copy", "-f", "md5", "-")
+    return out.strip()

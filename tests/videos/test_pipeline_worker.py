@@ -199,3 +199,15 @@ def test_cancelled_processing_leaves_the_video_in_error(live_worker, user_client
     assert "cancelled" in video.error_reason
     assert not video.mp4_key
     assert not _media(f"processed/{video.pk}").exists()
+
+
+def test_web_ready_upload_is_ready_without_a_re_encode(live_worker, user_client, clip_dir):
+    clip = clips.make_web_ready_clip(clip_dir / "exported.mp4", seconds=1.5)
+
+    video = _finished(_upload(user_client, clip))
+
+    assert video.status == VideoStatus.READY, video.error_reason
+    job = ProcessingJob.objects.get(pk=video.current_job_id)
+    assert job.result["remuxed"] is True
+    assert clips.stream_md5(_media(video.mp4_key), "0:v:0") == clips.stream_md5(clip, "0:v:0")
+    _assert_renditions(video, width=320, height=240, audio=True)
