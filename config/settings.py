@@ -127,6 +127,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Media is private: files are served only through signed URLs that expire after this many
+# seconds (S3: presigned; local disk: signed for the requesting user, see config/media.py).
+MEDIA_URL_EXPIRE_SECONDS = env.int("MEDIA_URL_EXPIRE_SECONDS", default=3600)
 FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "uploads")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 # Uploads larger than this stream to FILE_UPLOAD_TEMP_DIR instead of memory.
@@ -139,12 +142,12 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", default=None)
     AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", default=None)
     AWS_QUERYSTRING_AUTH = True  # media URLs are presigned
-    AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=3600)
+    AWS_QUERYSTRING_EXPIRE = MEDIA_URL_EXPIRE_SECONDS
     AWS_DEFAULT_ACL = None
     AWS_S3_FILE_OVERWRITE = True
     DEFAULT_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage"}
 else:
-    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    DEFAULT_STORAGE = {"BACKEND": "config.media.SignedFileSystemStorage"}
 STORAGES = {
     "default": DEFAULT_STORAGE,
     "staticfiles": {

@@ -1,12 +1,11 @@
 """Top-level URLs. API paths accept an optional trailing slash."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from config import media_views
 from config.health import health
 from config.metrics import metrics
 
@@ -26,13 +25,10 @@ urlpatterns = [
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(api_v1)),
     path("", include("jobs.dashboard_urls")),
+    # Local media, only through signed, expiring URLs (config.media); S3 media is presigned.
+    re_path(r"^media/(?P<name>.+)$", media_views.serve, name="media"),
 ]
 
-if settings.DEBUG and settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
-    # Development only: production serves media from S3 or the web server.
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
 
 handler404 = "config.api_errors.page_not_found"
 handler500 = "config.api_errors.server_error"

@@ -3,10 +3,13 @@
 import json
 from typing import Any
 
+from django.http import HttpRequest
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.media import media_url
+from jobs import storage
 from jobs.models import ProcessingJob
 from jobs.registry import JobType
 
@@ -39,6 +42,9 @@ class JobSerializer(serializers.ModelSerializer):
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
     is_final = serializers.BooleanField(read_only=True)
     traceback = serializers.SerializerMethodField(help_text="Shown to staff only.")
+    result = serializers.SerializerMethodField(
+        help_text="What the job returned; each stored output carries a signed, expiring `url`."
+    )
 
     class Meta:
         model = ProcessingJob
@@ -72,10 +78,33 @@ class JobSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_result(self, job: ProcessingJob) -> Any:
+        return with_output_urls(job, self.context.get("request"))
+
     def get_traceback(self, job: ProcessingJob) -> str:
         request = self.context.get("request")
         # Stack traces describe our internals: for operators, not for end users.
         return job.traceback if request is not None and request.user.is_staff else ""
+
+
+def with_output_urls(job: ProcessingJob, request: HttpRequest | None) -> Any:
+    """Return the job's result with a fresh signed URL on each of its stored outputs.
+
+    URLs are made per request (for the requester, expiring), never stored in the result.
+    """
+    result = job.result
+    if not isinstance(result, dict) or not isinstance(result.get("outputs"), list):
+        return result
+    own = f"{storage.OUTPUTS_ROOT}/{job.pk}/"
+    outputs = []
+    for output in result["outputs"]:
+        name = output.get("name") if isinstance(output, dict) else None
+        if isinstance(name, str) and name.startswith(own):
+            user = getattr(request, "user", None)
+            output = {**output, "url": media_url(name, user=user, request=request)}
+        outputs.append(output)
+    return {**result, "outputs": outputs}
 
 
 class JobStatusSerializer(serializers.ModelSerializer):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import testcases
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
@@ -20,6 +21,19 @@ def _clean_test_area() -> None:
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True, exist_ok=True)
     (Path(settings.VAR_DIR) / "broker/control").mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _media_served_by_the_app():
+    """Let the live server's /media/ requests reach Reelhouse's signed-media view.
+
+    Django's LiveServerThread serves MEDIA_ROOT at MEDIA_URL itself, unsigned, in front of
+    the app; Reelhouse serves media only through signed URLs, so that shortcut must not
+    answer (it would hide exactly what the browser tests check).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(testcases._MediaFilesHandler, "_should_handle", lambda self, path: False)
+        yield
 
 
 @pytest.fixture

@@ -1,15 +1,19 @@
 """Operator views of videos: thumbnails, metadata, the player, jobs and reprocessing."""
 
+from collections.abc import Callable
+from contextvars import ContextVar
+
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from jobs.errors import JobStateError
 from jobs.models import ProcessingJob
-from videos import storage
+from videos.links import rendition_url
 from videos.models import Video
 from videos.services import video_delete, video_reprocess
 from videos.uploads import admin as uploads_admin  # noqa: F401 (registers the upload sessions)
@@ -42,8 +46,25 @@ class VideoJobInline(GenericTabularInline):
         return False
 
 
+# The request being rendered, so links can be signed for the staff member viewing them
+# (display methods get only the object). A context variable is per thread and per task.
+_viewing: ContextVar[HttpRequest | None] = ContextVar("video_admin_request", default=None)
+
+
 def _link(video: Video, rendition: str) -> str | None:
-    return storage.rendition_link(video.pk, rendition, video.rendition_key(rendition))
+    return rendition_url(video, rendition, request=_viewing.get())
+
+
+def _rendered_for(request: HttpRequest, view: Callable[[], HttpResponse]) -> HttpResponse:
+    """Run an admin view and render its template while `request` is the viewer."""
+    token = _viewing.set(request)
+    try:
+        response = view()
+        if isinstance(response, TemplateResponse):
+            response.render()
+        return response
+    finally:
+        _viewing.reset(token)
 
 
 @admin.register(Video)
@@ -89,6 +110,16 @@ class VideoAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # videos come in through the upload API, which validates them
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        view = super().changelist_view
+        return _rendered_for(request, lambda: view(request, extra_context))
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    ) -> HttpResponse:
+        view = super().change_view
+        return _rendered_for(request, lambda: view(request, object_id, form_url, extra_context))
 
     @admin.display(description="Thumbnail")
     def thumbnail(self, video: Video) -> str:

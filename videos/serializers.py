@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from videos import storage
+from videos.links import rendition_url
 from videos.models import Video
 
 
@@ -65,9 +65,8 @@ class VideoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _url(self, video: Video, rendition: str) -> str | None:
-        return storage.rendition_url(
-            video.pk, rendition, video.rendition_key(rendition), self.context.get("request")
-        )
+        request = self.context.get("request")
+        return rendition_url(video, rendition, request=request)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url_mp4(self, video: Video) -> str | None:

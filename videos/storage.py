@@ -13,13 +13,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from urllib.parse import urljoin
 
-from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import HttpRequest
-from django.urls import reverse
 
 logger = logging.getLogger(__name__)
 
@@ -217,30 +213,3 @@ def delete_files(video_id: uuid.UUID | str, known: list[str]) -> list[str]:
             folder.rmdir()
     logger.info("video files deleted video_id=%s keys=%s", video_id, len(keys))
     return keys
-
-
-def rendition_link(video_id: uuid.UUID | str, rendition: str, key: str) -> str | None:
-    """Return a URL for the file at `key`: presigned for S3, else a site path; None if no file.
-
-    Local files are served at MEDIA_URL in DEBUG; otherwise through the authenticated
-    download view (the web server does not expose MEDIA_ROOT).
-    """
-    if not key:
-        return None
-    if not is_local():
-        return default_storage.url(key)
-    if settings.DEBUG:
-        return default_storage.url(key)
-    return reverse("video-download", kwargs={"pk": str(video_id), "rendition": rendition})
-
-
-def rendition_url(
-    video_id: uuid.UUID | str, rendition: str, key: str, request: HttpRequest | None = None
-) -> str | None:
-    """Return an absolute URL a client can fetch the file at `key` from, or None if no file."""
-    link = rendition_link(video_id, rendition, key)
-    if link is None or link.startswith(("http://", "https://")):
-        return link
-    if request is not None:
-        return request.build_absolute_uri(link)
-    return urljoin(settings.PUBLIC_BASE_URL, link)

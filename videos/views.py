@@ -1,12 +1,7 @@
 """The videos API: upload, list, read, edit, delete, reprocess and download."""
 
-import mimetypes
-from pathlib import PurePosixPath
-
-from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponseRedirect
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.http import HttpResponseRedirect
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound
@@ -17,6 +12,7 @@ from rest_framework.reverse import reverse
 
 from jobs.errors import JobStateError
 from videos import selectors, storage
+from videos.links import rendition_url
 from videos.models import Video
 from videos.serializers import (
     JobAcceptedSerializer,
@@ -161,7 +157,7 @@ class VideoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 description="Which file: original, mp4, proxy or thumbnail.",
             )
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={302: OpenApiResponse(description="Redirect to a signed, expiring URL.")},
     )
     @action(
         detail=True,
@@ -169,20 +165,9 @@ class VideoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         url_path=r"download/(?P<rendition>original|mp4|proxy|thumbnail)",
     )
     def download(self, request: Request, pk: str | None = None, rendition: str = "") -> object:
-        """Stream one of the video's files (S3: redirect to a presigned URL)."""
+        """Redirect to a signed, expiring URL of one of the video's files."""
         video = self.get_object()
-        key = video.rendition_key(rendition)
-        if not key:
+        url = rendition_url(video, rendition, request=request)
+        if url is None:
             raise NotFound(f"This video has no {rendition} file yet (status: {video.status}).")
-        if not storage.is_local():
-            return HttpResponseRedirect(default_storage.url(key))
-        try:
-            file = default_storage.open(key, "rb")
-        except FileNotFoundError:
-            raise NotFound(f"The {rendition} file is missing from storage.") from None
-        name = PurePosixPath(key).name
-        filename = f"{video.pk}-{name}"
-        if rendition == "original" and video.original_filename:
-            filename = video.original_filename
-        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return FileResponse(file, content_type=content_type, filename=filename)
+        return HttpResponseRedirect(url)

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.urls import reverse
 
 from commerce.models import Cart, CustomerProfile, DailySalesReport, Order, Payment
 from commerce.money import format_amount
@@ -126,7 +127,11 @@ def sales_report_notify(*, report: DailySalesReport) -> int:
         "items_count": report.items_count,
         "totals": report.totals,
         "rows": report.rows[:20],
-        "csv_url": _absolute(report.csv_file.url) if report.csv_file else "",
+        # Media links expire within the hour, so the email links the report's admin page,
+        # which signs a fresh download link for whoever signs in.
+        "csv_url": _absolute(reverse("admin:commerce_dailysalesreport_change", args=[report.pk]))
+        if report.csv_file
+        else "",
     }
     sent = 0
     for user in staff.order_by("pk"):

@@ -9,9 +9,7 @@ import posixpath
 import re
 import tempfile
 from typing import Any
-from urllib.parse import urljoin
 
-from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -96,10 +94,6 @@ def _save(image: Image.Image, name: str, image_format: str) -> str:
         return default_storage.save(name, File(tmp))
 
 
-def _url(name: str) -> str:
-    return urljoin(settings.PUBLIC_BASE_URL, default_storage.url(name))
-
-
 def resize_one(run: JobRun, name: str, sizes: list[str], mode: str) -> list[dict[str, Any]]:
     """Resize one stored image to each size and return the outputs."""
     source = _open_image(name)
@@ -116,8 +110,7 @@ def resize_one(run: JobRun, name: str, sizes: list[str], mode: str) -> list[dict
         outputs.append(
             {
                 "source": posixpath.basename(name),
-                "name": saved,
-                "url": _url(saved),
+                "name": saved,  # the API adds a signed `url` for whoever asks
                 "width": resized.width,
                 "height": resized.height,
                 "bytes": default_storage.size(saved),

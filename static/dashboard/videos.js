@@ -115,10 +115,15 @@
     return card;
   }
 
+  // Media URLs are signed and expire, so the same file comes back under a new query string
+  // now and then; compare files by their path.
+  const fileOf = (url) => (url || "").split("?")[0];
+  const MEDIA_FIELDS = ["url_mp4", "proxy_url", "thumbnail_url", "original_url"];
+
   function setThumb(box, video) {
     const src = video.thumbnail_url || "";
-    if (box.dataset.src === src) return;
-    box.dataset.src = src;
+    if (box.dataset.src === fileOf(src)) return;
+    box.dataset.src = fileOf(src);
     if (src) {
       box.replaceChildren(el("img", { src, alt: `Thumbnail of ${video.title}`, loading: "lazy" }));
     } else {
@@ -217,10 +222,12 @@
   }
 
   function renderDetail(video) {
-    const fingerprint = JSON.stringify({ ...video, updated_at: null });
+    const files = Object.fromEntries(MEDIA_FIELDS.map((field) => [field, fileOf(video[field])]));
+    const fingerprint = JSON.stringify({ ...video, ...files, updated_at: null });
     if (fingerprint === state.lastDetail) return;
     const playing = [...detailBody.querySelectorAll("video")].some((v) => !v.paused);
-    const sameFiles = state.lastDetail && JSON.parse(state.lastDetail).url_mp4 === video.url_mp4;
+    const last = state.lastDetail && JSON.parse(state.lastDetail);
+    const sameFiles = last && last.url_mp4 === files.url_mp4 && last.processed_at === video.processed_at;
     state.lastDetail = fingerprint;
     if (playing && sameFiles) return; // do not interrupt playback for a metadata refresh
     document.getElementById("video-detail-title").textContent = video.title;

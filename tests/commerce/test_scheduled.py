@@ -248,6 +248,12 @@ def test_daily_report_sums_the_days_paid_orders_with_a_csv_and_emails_staff():
     mails = Notification.objects.filter(template="commerce/daily_sales_report")
     assert [mail.recipient for mail in mails] == [staff.email]
     assert report.emailed_at is not None
+    # the email links the report's admin page (sign in), never an expiring media URL
+    assert (
+        mails[0]
+        .context["csv_url"]
+        .endswith(f"/admin/commerce/dailysalesreport/{report.pk}/change/")
+    )
 
 
 def test_rerunning_the_report_replaces_it_without_emailing_again(

@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from rest_framework.test import APIClient
 
 from jobs.errors import PermanentJobError, TransientJobError
 from jobs.job_types.csv_stats import csv_stats
@@ -24,6 +25,7 @@ from jobs.job_types.resize_images import ResizeImagesParams, resize_images
 from jobs.job_types.send_emails import SendEmailsParams, send_emails
 from jobs.models import FINAL_STATUSES, JobStatus, ProcessingJob
 from jobs.progress import JobRun
+from jobs.serializers import with_output_urls
 from jobs.services import job_create, job_submit
 from tests.jobs.factories import ProcessingJobFactory
 from tests.waiting import wait_for
@@ -277,10 +279,16 @@ def test_resize_images_writes_each_size_with_its_real_dimensions(live_worker, us
     }
     wide = outputs[f"jobs/outputs/{job.pk}/wide_32x32.png"]
     assert (wide["width"], wide["height"]) == (32, 24)
-    assert wide["url"].startswith("http")
-    assert wide["url"].endswith(f"/media/jobs/outputs/{job.pk}/wide_32x32.png")
+    assert "url" not in wide  # links expire, so the API signs one per request
     with default_storage.open(wide["name"], "rb") as stored:
         assert Image.open(stored).size == (32, 24)
+    # the API hands the owner a signed link to each output
+    client = APIClient()
+    client.force_authenticate(user)
+    api_outputs = client.get(f"/api/v1/jobs/{job.pk}/").json()["result"]["outputs"]
+    url = next(o["url"] for o in api_outputs if o["name"] == wide["name"])
+    assert f"/media/jobs/outputs/{job.pk}/wide_32x32.png?expires=" in url
+    assert Image.open(io.BytesIO(b"".join(client.get(url).streaming_content))).size == (32, 24)
 
 
 @pytest.mark.worker
@@ -393,7 +401,9 @@ def test_csv_stats_and_resize_images_read_and_write_s3(s3_storage, user):
     assert _column(stats, "n")["mean"] == 2.0
     [output] = resized["outputs"]
     assert output["name"] == f"jobs/outputs/{resize_job.pk}/s3_8x8.png"
-    assert output["url"].startswith("http://127.0.0.1:")
-    assert "Signature" in output["url"] or "X-Amz-Signature" in output["url"]
+    resize_job.result = resized
+    [signed] = with_output_urls(resize_job, None)["outputs"]
+    assert signed["url"].startswith("http://127.0.0.1:")
+    assert "Signature=" in signed["url"]
     with default_storage.open(output["name"], "rb") as stored:
         assert Image.open(stored).size == (8, 8)

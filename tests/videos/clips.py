@@ -236,3 +236,14 @@ def stream_md5(path: Path, stream: str) -> str:
     """Return the MD5 of a stream's packets as stored (e.g. '0:v:0'), without decoding."""
     out = ffmpeg("-i", str(path), "-map", stream, "-c", "copy", "-f", "md5", "-")
     return out.strip()
+
+
+def make_big_streamable_clip(path: Path, *, seconds: int = 10) -> Path:
+    """Make a ~30 MB faststart H.264 MP4 (noise defeats compression): too big to prefetch."""
+    ffmpeg(
+        *("-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=30:duration={seconds}"),
+        *("-vf", "noise=alls=40:allf=t", "-c:v", "libx264", "-preset", "ultrafast"),
+        *("-b:v", "24M", "-maxrate", "24M", "-bufsize", "48M", "-g", "30"),
+        *("-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path)),
+    )
+    return path

@@ -1,5 +1,8 @@
 """The videos admin: list with thumbnails, detail with player and jobs, actions."""
 
+import html
+import re
+
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -22,15 +25,25 @@ def admin_client(staff_user) -> Client:
     return client
 
 
-def test_list_shows_thumbnails_and_filters_by_status(admin_client):
+def _signed_src(page_text: str, tag: str, key: str) -> str:
+    """Return the (unescaped) signed media URL a tag's src points at for `key`."""
+    match = re.search(rf'<{tag} src="(http://testserver/media/{key}\?[^"]+)"', page_text)
+    assert match, f"no signed <{tag}> for {key}"
+    return html.unescape(match[1])
+
+
+def test_list_shows_thumbnails_and_filters_by_status(admin_client, staff_user):
     ready = VideoFactory(title="Ready one")
     VideoFactory(title="Broken one", status=VideoStatus.ERROR)
+    default_storage.save(ready.thumbnail_key, ContentFile(b"jpeg"))
 
     page = admin_client.get(CHANGELIST)
     errors_only = admin_client.get(f"{CHANGELIST}?status__exact=error")
 
     assert page.status_code == 200
-    assert f'src="/api/v1/videos/{ready.pk}/download/thumbnail"' in page.text
+    thumbnail = _signed_src(page.text, "img", ready.thumbnail_key)
+    assert f"user={staff_user.pk}&" in thumbnail
+    assert b"".join(Client().get(thumbnail).streaming_content) == b"jpeg"
     assert "Ready one" in page.text and "Broken one" in page.text
     assert "Broken one" in errors_only.text and "Ready one" not in errors_only.text
 
@@ -42,7 +55,7 @@ def test_detail_has_player_metadata_and_jobs(admin_client):
     page = admin_client.get(f"{CHANGELIST}{video.pk}/change/")
 
     assert page.status_code == 200
-    assert f'<video src="/api/v1/videos/{video.pk}/download/mp4"' in page.text
+    assert _signed_src(page.text, "video", video.mp4_key)
     assert "h264" in page.text
     assert "video_process" in page.text  # the jobs inline
     assert "Processing jobs" in page.text

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from rest_framework.test import APIClient
 
 from jobs.models import JobStatus, ProcessingJob
 from jobs.services import job_create
@@ -77,10 +78,13 @@ def test_detail_has_metadata_absolute_urls_and_the_current_job(user_client, user
     assert body["video_codec"] == "h264"
     assert body["has_audio"] is True
     assert body["processed_at"]
-    base = f"http://testserver/api/v1/videos/{video.pk}/download"
-    assert body["url_mp4"] == f"{base}/mp4"
-    assert body["proxy_url"] == f"{base}/proxy"
-    assert body["thumbnail_url"] == f"{base}/thumbnail"
+    for field, key in (
+        ("url_mp4", video.mp4_key),
+        ("proxy_url", video.proxy_key),
+        ("thumbnail_url", video.thumbnail_key),
+    ):
+        assert body[field].startswith(f"http://testserver/media/{key}?expires=")
+        assert f"&user={user.pk}&signature=" in body[field]
     assert body["job"] == {
         "id": str(job.pk),
         "status": "pending",
@@ -99,13 +103,17 @@ def test_processing_video_has_no_rendition_urls_yet(user_client, user):
     assert body["url_mp4"] is None and body["thumbnail_url"] is None
 
 
-def test_media_urls_use_media_url_in_debug(user_client, user, settings):
-    settings.DEBUG = True
+@pytest.mark.parametrize("debug", [True, False])
+def test_media_urls_are_signed_in_every_mode(user_client, user, settings, debug):
+    settings.DEBUG = debug
     video = VideoFactory(owner=user)
+    files = _write_files(video)
 
-    body = user_client.get(f"/api/v1/videos/{video.pk}").json()
+    url = user_client.get(f"/api/v1/videos/{video.pk}").json()["url_mp4"]
 
-    assert body["url_mp4"] == f"http://testserver/media/processed/{video.pk}/video.mp4"
+    assert "signature=" in url
+    assert b"".join(APIClient().get(url).streaming_content) == files[video.mp4_key]
+    assert APIClient().get(f"/media/{video.mp4_key}").status_code == 403
 
 
 def test_others_videos_are_404_for_every_action(user_client, other_user):
@@ -196,15 +204,19 @@ def test_reprocess_starts_a_job_and_refuses_a_second_while_active(user_client, u
     assert str(job.pk) in second.json()["detail"]
 
 
-def test_download_streams_the_file_to_the_owner(user_client, user):
-    video = VideoFactory(owner=user)
+def test_download_redirects_the_owner_to_a_signed_url(user_client, user):
+    video = VideoFactory(owner=user, original_filename="Beach day.MOV")
     files = _write_files(video)
 
-    response = user_client.get(f"/api/v1/videos/{video.pk}/download/thumbnail/")
+    thumbnail = user_client.get(f"/api/v1/videos/{video.pk}/download/thumbnail/")
+    original = user_client.get(f"/api/v1/videos/{video.pk}/download/original/")
 
-    assert response.status_code == 200
-    assert response["Content-Type"] == "image/jpeg"
-    assert b"".join(response.streaming_content) == files[video.thumbnail_key]
+    assert thumbnail.status_code == 302
+    served = APIClient().get(thumbnail["Location"])
+    assert served["Content-Type"] == "image/jpeg"
+    assert b"".join(served.streaming_content) == files[video.thumbnail_key]
+    saved_as = APIClient().get(original["Location"])["Content-Disposition"]
+    assert saved_as.startswith('attachment; filename="Beach day.MOV"')
 
 
 def test_download_of_a_missing_rendition_is_404(user_client, user):
