@@ -31,6 +31,8 @@ app.conf.task_default_priority = 5
 # (jobs.registry), which agrees with these routes.
 app.conf.task_routes = {
     "jobs.maintenance.*": {"queue": "maintenance"},
+    # The seed's thumbnail entry point only writes a job row: it must not wait behind encodes.
+    "videos.generate_thumbnail": {"queue": "default"},
     "videos.*": {"queue": "video_processing"},
     "commerce.payments.*": {"queue": "high_priority"},
     "commerce.orders.*": {"queue": "high_priority"},

@@ -6,7 +6,8 @@ Files live in the default storage under keys derived from the video id (see
     originals/{id}{ext}             the upload, as received
     processed/{id}/video.mp4        H.264/AAC MP4 at the source size
     processed/{id}/proxy.mp4        <= 480p, 10 fps preview
-    processed/{id}/thumbnail.jpg    one frame
+    processed/{id}/thumbnail.jpg    one frame (1 s in, or at `thumbnail_at`)
+    processed/{id}/thumbnail-*.jpg  a frame chosen later through the API
 
 The video's processing runs as ProcessingJobs whose target is the video; `current_job`
 points at the latest one.
@@ -59,6 +60,9 @@ class Video(models.Model):
     mp4_key = models.CharField(max_length=255, blank=True, default="")
     proxy_key = models.CharField(max_length=255, blank=True, default="")
     thumbnail_key = models.CharField(max_length=255, blank=True, default="")
+    thumbnail_at = models.FloatField(
+        null=True, blank=True, help_text="Seconds in of the chosen thumbnail (empty: 1 s in)."
+    )
     processed_at = models.DateTimeField(null=True, blank=True)
 
     current_job = models.ForeignKey(

@@ -42,6 +42,20 @@ class JobAcceptedSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class ThumbnailRequestSerializer(serializers.Serializer):
+    at_seconds = serializers.FloatField(
+        min_value=0, help_text="Seconds into the video of the frame to use, e.g. 1.5."
+    )
+
+
+class ThumbnailAcceptedSerializer(serializers.Serializer):
+    video_id = serializers.UUIDField()
+    at_seconds = serializers.FloatField()
+    job_id = serializers.UUIDField()
+    job = VideoJobSerializer()
+    message = serializers.CharField()
+
+
 class VideoSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True)
     url_mp4 = serializers.SerializerMethodField()
@@ -59,7 +73,7 @@ class VideoSerializer(serializers.ModelSerializer):
             *("original_filename", "original_size", "container"),
             *("duration", "width", "height", "display_width", "display_height", "rotation"),
             *("fps", "video_codec", "audio_codec", "bitrate", "has_audio"),
-            *("url_mp4", "proxy_url", "thumbnail_url", "original_url"),
+            *("url_mp4", "proxy_url", "thumbnail_url", "thumbnail_at", "original_url"),
             *("processed_at", "created_at", "updated_at", "job"),
         ]
         read_only_fields = fields

@@ -1,15 +1,28 @@
-"""Job types of the videos app: the processing pipeline and the cleanup of orphaned files."""
+"""Job types of the videos app: processing, thumbnails, and cleaning up after both."""
 
+import logging
 from typing import Any
 
+from celery import shared_task
 from django.conf import settings
 
+from jobs.errors import JobStateError
 from jobs.progress import JobRun
 from jobs.registry import job_task
 from videos.media import workdirs
-from videos.services import video_process, video_processing_cancelled, video_processing_failed
+from videos.models import Video
+from videos.services import (
+    video_process,
+    video_processing_cancelled,
+    video_processing_failed,
+    video_thumbnail_make,
+    video_thumbnail_request,
+)
 from videos.services.editing import video_files_delete
+from videos.services.thumbnails import THUMBNAIL_JOB, ThumbnailTimeOutOfRange
 from videos.storage import StorageUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 @job_task(
@@ -53,3 +66,33 @@ def delete_video_files(run: JobRun) -> dict[str, Any]:
 def sweep_work_dirs(run: JobRun) -> dict[str, Any]:
     """Remove abandoned video work folders on this host."""
     return {"removed": workdirs.sweep()}
+
+
+@job_task(
+    job_type=THUMBNAIL_JOB,
+    name="videos.thumbnail",
+    queue="video_processing",
+    max_attempts=3,
+    soft_time_limit=settings.VIDEO_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.VIDEO_TASK_TIME_LIMIT,
+    retry_for=(StorageUnavailable,),
+    description="Make a video's thumbnail from the frame at a chosen time.",
+)
+def make_thumbnail(run: JobRun) -> dict[str, Any]:
+    """Make the thumbnail the job asks for."""
+    return video_thumbnail_make(run=run)
+
+
+@shared_task(name="videos.generate_thumbnail", acks_late=True, ignore_result=True)
+def generate_thumbnail(video_id: str, timestamp: float) -> dict[str, Any]:
+    """Seed 004's entry point: start a `video_thumbnail` job for the frame at `timestamp` s."""
+    video = Video.objects.filter(pk=video_id).first()
+    if video is None:
+        logger.warning("generate_thumbnail: no video %s", video_id)
+        return {"video_id": video_id, "error": "no such video"}
+    try:
+        job = video_thumbnail_request(video=video, at_seconds=float(timestamp), requested_by=None)
+    except (JobStateError, ThumbnailTimeOutOfRange) as exc:
+        logger.warning("generate_thumbnail refused video_id=%s: %s", video_id, exc)
+        return {"video_id": video_id, "error": str(exc)}
+    return {"video_id": video_id, "job_id": str(job.pk)}

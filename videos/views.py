@@ -4,7 +4,7 @@ from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,12 +16,21 @@ from videos.links import rendition_url
 from videos.models import Video
 from videos.serializers import (
     JobAcceptedSerializer,
+    ThumbnailAcceptedSerializer,
+    ThumbnailRequestSerializer,
     VideoSerializer,
     VideoUpdateSerializer,
     VideoUploadResponseSerializer,
     VideoUploadSerializer,
 )
-from videos.services import video_create, video_delete, video_reprocess, video_update
+from videos.services import (
+    video_create,
+    video_delete,
+    video_reprocess,
+    video_thumbnail_request,
+    video_update,
+)
+from videos.services.thumbnails import ThumbnailTimeOutOfRange
 from videos.validation import VideoUploadHandler
 
 UPLOAD_ACTIONS = ("create", "upload")
@@ -146,6 +155,37 @@ class VideoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             "message": "Reprocessing started.",
         }
         return Response(JobAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=ThumbnailRequestSerializer,
+        responses={202: ThumbnailAcceptedSerializer},
+        summary="Make the thumbnail from the frame at `at_seconds` (a job; 400 outside the video).",
+    )
+    @action(detail=True, methods=["post"])
+    def thumbnail(self, request: Request, pk: str | None = None) -> Response:
+        video = self.get_object()
+        serializer = ThumbnailRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        at = serializer.validated_data["at_seconds"]
+        try:
+            job = video_thumbnail_request(video=video, at_seconds=at, requested_by=request.user)
+        except ThumbnailTimeOutOfRange as exc:
+            raise ValidationError({"at_seconds": [str(exc)]}) from None
+        except JobStateError as exc:
+            raise Conflict(str(exc)) from None
+        body = {
+            "video_id": video.pk,
+            "at_seconds": at,
+            "job_id": job.pk,
+            "job": job,
+            "message": "The thumbnail is being made; thumbnail_url changes when it is ready.",
+        }
+        location = reverse("job-detail", kwargs={"pk": job.pk}, request=request)
+        return Response(
+            ThumbnailAcceptedSerializer(body).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": location},
+        )
 
     @extend_schema(
         parameters=[

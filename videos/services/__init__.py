@@ -7,6 +7,7 @@ from videos.services.processing import (
     video_processing_failed,
     video_reprocess,
 )
+from videos.services.thumbnails import video_thumbnail_make, video_thumbnail_request
 from videos.services.uploads import video_create, video_create_from_storage
 
 __all__ = [
@@ -17,5 +18,7 @@ __all__ = [
     "video_processing_cancelled",
     "video_processing_failed",
     "video_reprocess",
+    "video_thumbnail_make",
+    "video_thumbnail_request",
     "video_update",
 ]

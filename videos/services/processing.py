@@ -13,11 +13,13 @@ worker. A cancelled run puts the video back to `ready` if an earlier run left re
 """
 
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,7 +61,7 @@ def video_process(*, run: JobRun) -> dict[str, Any]:
         source = _fetch(video.original_key, workdir)
         run.progress(PROBE_AT, "Reading the video", force=True)
         metadata = _probe(video, source)
-        renditions = _transcode(run, source, workdir / "out", metadata)
+        renditions = _transcode(run, source, workdir / "out", metadata, video.thumbnail_at)
         run.progress(STORE_FROM, "Storing the renditions", force=True)
         keys = _store(run, video.pk, renditions)
     if not _publish(video_id=video.pk, job=run.job, keys=keys):
@@ -131,7 +133,9 @@ def _probe(video: Video, source: Path) -> VideoMetadata:
     return metadata
 
 
-def _transcode(run: JobRun, source: Path, out_dir: Path, metadata: VideoMetadata) -> Renditions:
+def _transcode(
+    run: JobRun, source: Path, out_dir: Path, metadata: VideoMetadata, thumbnail_at: float | None
+) -> Renditions:
     span = STORE_FROM - TRANSCODE_FROM
 
     def on_progress(percent: float) -> None:
@@ -142,6 +146,7 @@ def _transcode(run: JobRun, source: Path, out_dir: Path, metadata: VideoMetadata
             source,
             out_dir,
             metadata=metadata,
+            thumbnail_at=thumbnail_at,
             on_progress=on_progress,
             should_cancel=run.should_cancel,
         )
@@ -169,6 +174,9 @@ def _publish(*, video_id: Any, job: ProcessingJob, keys: dict[str, str]) -> bool
     with transaction.atomic():
         video = Video.objects.select_for_update().filter(pk=video_id).first()
         if video is not None and video.current_job_id == job.pk:
+            replaced = video.thumbnail_key  # a thumbnail chosen earlier, now made again
+            if replaced and replaced != keys["thumbnail"]:
+                transaction.on_commit(partial(default_storage.delete, replaced))
             video.mp4_key, video.proxy_key = keys["mp4"], keys["proxy"]
             video.thumbnail_key = keys["thumbnail"]
             video.status = VideoStatus.READY
