@@ -43,6 +43,9 @@ class Video(models.Model):
         max_length=255, blank=True, default="", help_text="The client's name; metadata only."
     )
     original_size = models.PositiveBigIntegerField(default=0, help_text="Bytes.")
+    bytes_received = models.PositiveBigIntegerField(
+        default=0, help_text="Bytes of the original received so far (resumable uploads)."
+    )
     container = models.CharField(max_length=8, blank=True, default="")
 
     duration = models.FloatField(null=True, blank=True, help_text="Seconds.")

@@ -70,7 +70,7 @@ class VideoSerializer(serializers.ModelSerializer):
         model = Video
         fields = [
             *("id", "owner", "title", "description", "status", "error_reason"),
-            *("original_filename", "original_size", "container"),
+            *("original_filename", "original_size", "bytes_received", "container"),
             *("duration", "width", "height", "display_width", "display_height", "rotation"),
             *("fps", "video_codec", "audio_codec", "bitrate", "has_audio"),
             *("url_mp4", "proxy_url", "thumbnail_url", "thumbnail_at", "original_url"),

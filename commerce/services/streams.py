@@ -14,7 +14,12 @@ from commerce.errors import InvalidStateTransition
 from commerce.models import LiveStream, Order, StreamStatus
 from commerce.models.orders import PAID_STATUSES
 from jobs.services import job_create
-from videos.services import video_create
+from videos.services import (
+    StoredOriginal,
+    video_create_from_original,
+    video_original_discard,
+    video_original_store,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -53,26 +58,45 @@ def stream_start(*, stream: LiveStream) -> LiveStream:
     return stream
 
 
-@transaction.atomic
 def stream_end(
     *, stream: LiveStream, recording: File | None = None, filename: str = ""
 ) -> LiveStream:
     """End a live stream; its recording becomes a video of the host's, processed as usual.
 
-    A rejected recording (videos.validation.UploadRejected) leaves the stream live.
+    The recording is stored before the transaction that ends the stream (a storage write
+    never runs inside a transaction). A rejected recording (videos.validation.UploadRejected)
+    leaves the stream live.
     """
-    stream = _locked(stream)
+    _check_live(stream)
+    original = None
+    if recording is not None:
+        name = filename or getattr(recording, "name", "") or "recording.mp4"
+        original = video_original_store(file=recording, filename=name)
+    try:
+        return _stream_end(stream=stream, original=original)
+    except BaseException:
+        if original is not None:
+            video_original_discard(original)
+        raise
+
+
+def _check_live(stream: LiveStream) -> None:
     if stream.status != StreamStatus.LIVE:
         raise InvalidStateTransition(
             f"The stream is {stream.get_status_display().lower()}; only a live stream can end."
         )
+
+
+@transaction.atomic
+def _stream_end(*, stream: LiveStream, original: StoredOriginal | None) -> LiveStream:
+    stream = _locked(stream)
+    _check_live(stream)
     stream.status = StreamStatus.ENDED
     stream.ended_at = timezone.now()
-    if recording is not None:
-        stream.recording = video_create(
+    if original is not None:
+        stream.recording = video_create_from_original(
             owner=stream.host,
-            file=recording,
-            filename=filename or getattr(recording, "name", "") or "recording.mp4",
+            original=original,
             title=f"{stream.title} (recording)"[:255],
             description=f"Recording of the live stream of {stream.started_at:%Y-%m-%d %H:%M} UTC.",
         )

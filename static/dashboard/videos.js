@@ -136,6 +136,9 @@
     card.querySelector(".video-title").textContent = video.title;
     card.querySelector(".status-slot").replaceChildren(badge(video.status));
     const facts = [];
+    if (video.status === "uploading") {
+      facts.push(`${fmtBytes(video.bytes_received)} of ${fmtBytes(video.original_size)} received`);
+    }
     if (video.duration) facts.push(fmtDuration(video.duration));
     if (video.display_width) facts.push(`${video.display_width}×${video.display_height}`);
     card.querySelector(".video-facts").textContent = facts.join(" · ");

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.videos import test_s3_worker
 from tests.waiting import wait_for
+from videos import storage as video_storage
 from videos.models import Video, VideoStatus
 from videos.uploads import s3
 from videos.uploads.models import MultipartUpload, UploadStatus
@@ -205,8 +207,11 @@ def test_content_that_is_not_a_video_fails_the_upload_and_is_deleted(
     upload = MultipartUpload.objects.get()
     assert upload.status == UploadStatus.FAILED
     assert "not a video" in upload.error
-    assert not Video.objects.exists()
+    video = Video.objects.get(pk=upload.video_id)  # says why, and holds no file
+    assert (video.status, video.original_key) == (VideoStatus.ERROR, "")
+    assert "not a video" in video.error_reason
     assert bucket.object_keys("uploads/") == set()
+    assert bucket.object_keys(f"originals/{upload.video_id}") == set()
     assert _complete(user_client, body["upload_id"], parts).status_code == 409
 
 
@@ -317,3 +322,67 @@ def test_cleanup_aborts_stale_uploads_and_ones_nobody_owns(bucket, user_client, 
     assert not MultipartUpload.objects.filter(pk=stale["upload_id"]).exists()
     live_upload = MultipartUpload.objects.get(pk=live["upload_id"])
     assert [u["UploadId"] for u in _pending_uploads(bucket)] == [live_upload.s3_upload_id]
+
+
+def _listed(client, video_id: str) -> dict | None:
+    """Return the video as /api/v1/videos/ lists it, or None if it is not there."""
+    results = client.get("/api/v1/videos/").json()["results"]
+    return next((v for v in results if v["id"] == video_id), None)
+
+
+def test_a_multipart_upload_is_an_uploading_video_from_its_creation(
+    bucket, user_client, big_clip, small_parts, monkeypatch
+):
+    # given a started upload: the video is listed at once, uploading, nothing received
+    data = big_clip.read_bytes()
+    body = _start(user_client, size=len(data), title="Coming soon").json()
+    listed = _listed(user_client, body["video_id"])
+    assert listed["status"] == "uploading"
+    assert (listed["title"], listed["original_size"], listed["bytes_received"]) == (
+        "Coming soon",
+        len(data),
+        0,
+    )
+    assert listed["url_mp4"] is None
+
+    # when the first part reaches S3 and the client asks where it is
+    etag = _put(body["parts"][0]["url"], data[: 5 * MiB])
+    user_client.get(f"{URL}{body['upload_id']}/")
+
+    # then the video shows the bytes received
+    assert _listed(user_client, body["video_id"])["bytes_received"] == 5 * MiB
+
+    # when the rest arrives and the upload completes (the copy into place is an S3
+    # request made outside any database transaction)
+    copies: list[bool] = []
+    real_copy = video_storage.copy
+
+    def copy(*args, **kwargs):
+        copies.append(connection.in_atomic_block)
+        return real_copy(*args, **kwargs)
+
+    monkeypatch.setattr(video_storage, "copy", copy)
+    rest = _put(body["parts"][1]["url"], data[5 * MiB :])
+    parts = [{"part_number": 1, "etag": etag}, {"part_number": 2, "etag": rest}]
+    assert _complete(user_client, body["upload_id"], parts).status_code == 202
+
+    # then it is processing with every byte received
+    listed = _listed(user_client, body["video_id"])
+    assert (listed["status"], listed["bytes_received"]) == ("processing", len(data))
+    assert copies == [False]
+
+
+def test_an_abandoned_multipart_upload_takes_its_video_with_it(bucket, user_client, mp4_clip):
+    data = mp4_clip.read_bytes()
+    stale = _start(user_client, size=len(data)).json()
+    aborted = _start(user_client, size=len(data)).json()
+    MultipartUpload.objects.filter(pk=stale["upload_id"]).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    user_client.post(f"{URL}{aborted['upload_id']}/abort/")
+    multipart_uploads_abort_stale()
+
+    assert _listed(user_client, stale["video_id"]) is None
+    assert _listed(user_client, aborted["video_id"]) is None
+    assert not Video.objects.exists()

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -337,9 +338,86 @@ def test_content_that_is_not_a_video_fails_the_upload_and_removes_it(user_client
 
     assert response.status_code == 400
     assert "not a video" in response.json()["detail"]
-    assert not Video.objects.exists()
+    video = Video.objects.get()  # the upload's video says why, and holds no file
+    assert video.status == VideoStatus.ERROR
+    assert "not a video" in video.error_reason
+    assert video.original_key == ""
     assert not partials.partial_path(upload.pk).exists()
     body = user_client.get(url).json()
     assert body["status"] == "failed"
     assert "not a video" in body["error"]
     assert user_client.head(url, headers=TUS).status_code == 410
+
+
+# --- the upload's video -----------------------------------------------------------------
+
+
+def _listed(client, video_id) -> dict | None:
+    """Return the video as /api/v1/videos/ lists it, or None if it is not there."""
+    results = client.get("/api/v1/videos/").json()["results"]
+    return next((v for v in results if v["id"] == str(video_id)), None)
+
+
+@pytest.mark.django_db
+def test_an_upload_is_an_uploading_video_until_its_last_byte(user_client, mp4_clip):
+    data = mp4_clip.read_bytes()
+    half = len(data) // 2
+
+    # given a created upload: its video is listed at once, uploading, nothing received
+    url = start_upload(user_client, length=len(data), filename="trip.mp4", title="Trip")
+    video_id = upload_of(url).video_id
+    listed = _listed(user_client, video_id)
+    assert (listed["status"], listed["title"], listed["bytes_received"]) == ("uploading", "Trip", 0)
+    assert listed["original_size"] == len(data)
+
+    # when half of it arrives, the video counts the bytes
+    patch_chunk(user_client, url, data[:half], offset=0)
+    assert _listed(user_client, video_id)["bytes_received"] == half
+
+    # when the rest arrives, the same video moves to processing
+    response = patch_chunk(user_client, url, data[half:], offset=half)
+    assert response["Upload-Video-Id"] == str(video_id)
+    listed = _listed(user_client, video_id)
+    assert (listed["status"], listed["bytes_received"]) == ("processing", len(data))
+    assert listed["job"]["id"] == response["Upload-Job-Id"]
+    assert Video.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_abandoned_upload_disappears_with_its_session(user_client):
+    # given an upload that expires and one that is terminated, each half sent
+    expiring, terminated = (
+        start_upload(user_client, length=10),
+        start_upload(user_client, length=10),
+    )
+    for url in (expiring, terminated):
+        patch_chunk(user_client, url, b"hello", offset=0)
+    videos = [upload_of(url).video_id for url in (expiring, terminated)]
+    TusUpload.objects.filter(pk=upload_of(expiring).pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    # when the expiry sweep runs and the other is terminated
+    tus_uploads_expire()
+    user_client.delete(terminated, headers=TUS)
+
+    # then neither video is listed any more
+    assert [_listed(user_client, video_id) for video_id in videos] == [None, None]
+    assert not Video.objects.exists()
+
+
+@pytest.mark.django_db
+def test_deleting_an_uploading_video_fails_its_upload_at_the_last_byte(
+    user_client, mp4_clip, isolated_media
+):
+    data = mp4_clip.read_bytes()
+    url = start_upload(user_client, length=len(data))
+    patch_chunk(user_client, url, data[:100], offset=0)
+    assert user_client.delete(f"/api/v1/videos/{upload_of(url).video_id}/").status_code == 204
+
+    response = patch_chunk(user_client, url, data[100:], offset=100)
+
+    assert response.status_code == 400
+    assert "deleted" in response.json()["detail"]
+    assert not Video.objects.exists()
+    assert not list(Path(settings.MEDIA_ROOT).glob("originals/*"))  # nothing left behind

@@ -35,21 +35,29 @@ def video_update(
     return video
 
 
-@transaction.atomic
 def video_delete(*, video: Video) -> None:
-    """Cancel the video's active jobs, delete all its files, then the row."""
-    video = Video.objects.select_for_update().filter(pk=video.pk).first()
-    if video is None:
-        return
-    for job in selectors.video_jobs(video=video).filter(status__in=selectors.ACTIVE_JOB_STATUSES):
-        with suppress(JobStateError):  # it finished meanwhile
-            job_cancel(job=job)  # a running transcode stops at its next checkpoint
+    """Cancel the video's active jobs, delete all its files, then the row.
+
+    Files first, and outside any transaction or row lock (deleting from S3 is network
+    I/O): if the storage fails, the row stays and the delete can be repeated. A file a
+    still-running job stores meanwhile has no row afterwards; the orphan sweep removes it.
+    """
+    with transaction.atomic():
+        video = Video.objects.select_for_update().filter(pk=video.pk).first()
+        if video is None:
+            return
+        for job in selectors.video_jobs(video=video).filter(
+            status__in=selectors.ACTIVE_JOB_STATUSES
+        ):
+            with suppress(JobStateError):  # it finished meanwhile
+                job_cancel(job=job)  # a running transcode stops at its next checkpoint
     known = [video.original_key, video.mp4_key, video.proxy_key, video.thumbnail_key]
-    # Files first: if the storage fails, the row stays and the delete can be repeated.
     with storage.storage_errors():
         storage.delete_files(video.pk, known)
-    video.files_deleted = True  # tells the post_delete receiver there is nothing left to do
-    video.delete()
+    with transaction.atomic():
+        for row in Video.objects.select_for_update().filter(pk=video.pk):
+            row.files_deleted = True  # tells the post_delete receiver there is nothing left
+            row.delete()
     logger.info("video deleted video_id=%s", video.pk)
 
 

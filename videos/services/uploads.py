@@ -1,14 +1,25 @@
-"""Creating videos: validate the upload, store the original, start the processing job."""
+"""Creating videos: validate the upload, store the original, start the processing job.
+
+Files before rows: the original is written to storage (possibly a long S3 PUT or copy)
+before, and outside, the transaction that writes the row pointing at it. If the process
+dies in between, the file has no row; `video_orphans_sweep` removes it later.
+
+A resumable upload (tus or S3 multipart) is a video from its first request: `uploading`,
+with `bytes_received` counting up (`video_upload_begin` / `video_upload_progress`), then
+`processing` once its original is stored (`video_upload_finish`), or gone when the upload
+is terminated or expires (`video_upload_abandon`).
+"""
 
 import logging
 import uuid
-from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
 from jobs.services import job_create
 from videos import storage
@@ -30,57 +41,43 @@ logger = logging.getLogger(__name__)
 VIDEO_PROCESS_JOB = "video_process"
 
 
-def video_create(
-    *,
-    owner: AbstractBaseUser,
-    file: File,
-    filename: str,
-    title: str,
-    description: str = "",
-) -> Video:
-    """Validate an upload, store it as `originals/{id}{ext}` and start its processing job.
+@dataclass(frozen=True)
+class StoredOriginal:
+    """An accepted upload, already in storage at `key`, waiting for its video row."""
 
-    Raises UploadRejected (400, or 413 for size) and then leaves no row and no file. The
-    file is streamed to storage (a rename for local storage when it is a temporary
-    upload), never read into memory.
+    video_id: uuid.UUID
+    key: str
+    checked: CheckedUpload
+
+
+def video_original_store(
+    *, file: File, filename: str, video_id: uuid.UUID | None = None
+) -> StoredOriginal:
+    """Check an upload and write it to `originals/{id}{ext}`; call outside a transaction.
+
+    Raises UploadRejected (400, or 413 for size) and then stores nothing. The file is
+    streamed to storage (a rename for local storage when it is a temporary upload).
     """
-    title = check_title(title)
     checked = check_upload(file=file, size=file.size, filename=filename)
-    video_id = uuid.uuid4()
+    video_id = video_id or uuid.uuid4()
     key = storage.original_key(video_id, checked.extension)
     try:
-        video = _create(
-            video_id=video_id,
-            owner=owner,
-            key=key,
-            checked=checked,
-            title=title,
-            description=description,
-            store=partial(storage.save_upload, key, file),
-        )
+        with storage.storage_errors():
+            storage.save_upload(key, file)
     except BaseException:
         _delete_quietly(key)
         raise
-    return video
+    return StoredOriginal(video_id=video_id, key=key, checked=checked)
 
 
-def video_create_from_storage(
-    *,
-    owner: AbstractBaseUser,
-    key: str,
-    filename: str,
-    title: str,
-    description: str = "",
-    video_id: uuid.UUID | None = None,
-) -> Video:
-    """Make a video of a file already in storage (e.g. an S3 multipart upload) at `key`.
+def video_original_adopt(
+    *, key: str, filename: str, video_id: uuid.UUID | None = None
+) -> StoredOriginal:
+    """Check a file already in storage (an S3 multipart upload) and copy it into place.
 
-    Checks size and content by reading only the head, copies the object to
-    `originals/{id}{ext}` and deletes `key` once the video is committed. On rejection
-    the object at `key` is left to the caller. `video_id` is the id to give the video
-    when the caller promised one in advance; no video may have it yet.
+    Reads only the head of the object. On rejection the object at `key` is left to the
+    caller; once a video row points at the copy, the caller deletes `key`.
     """
-    title = check_title(title)
     if storage.is_managed_key(key):
         raise UploadRejected(
             "That storage key can't be adopted as a new video's original.", code="invalid_key"
@@ -99,55 +96,165 @@ def video_create_from_storage(
     video_id = video_id or uuid.uuid4()
     dest = storage.original_key(video_id, extension)
     try:
-        video = _create(
-            video_id=video_id,
-            owner=owner,
-            key=dest,
-            checked=checked,
-            title=title,
-            description=description,
-            store=partial(storage.copy, key, dest),
-        )
+        with storage.storage_errors():
+            storage.copy(key, dest)
     except BaseException:
         _delete_quietly(dest)
         raise
+    return StoredOriginal(video_id=video_id, key=dest, checked=checked)
+
+
+def video_original_discard(original: StoredOriginal) -> None:
+    """Remove a stored original that no video row will point at."""
+    _delete_quietly(original.key)
+
+
+def video_create(
+    *,
+    owner: AbstractBaseUser,
+    file: File,
+    filename: str,
+    title: str,
+    description: str = "",
+) -> Video:
+    """Validate an upload, store it as `originals/{id}{ext}` and start its processing job.
+
+    Raises UploadRejected (400, or 413 for size) and then leaves no row and no file.
+    """
+    title = check_title(title)
+    original = video_original_store(file=file, filename=filename)
+    return _created_or_discarded(original, owner=owner, title=title, description=description)
+
+
+def video_create_from_storage(
+    *,
+    owner: AbstractBaseUser,
+    key: str,
+    filename: str,
+    title: str,
+    description: str = "",
+    video_id: uuid.UUID | None = None,
+) -> Video:
+    """Make a video of a file already in storage at `key`; delete `key` once it is committed."""
+    title = check_title(title)
+    original = video_original_adopt(key=key, filename=filename, video_id=video_id)
+    video = _created_or_discarded(original, owner=owner, title=title, description=description)
     transaction.on_commit(partial(_delete_quietly, key))
     return video
 
 
-@transaction.atomic
-def _create(
-    *,
-    video_id: uuid.UUID,
-    owner: AbstractBaseUser,
-    key: str,
-    checked: CheckedUpload,
-    title: str,
-    description: str,
-    store: Callable[[], None],
+def _created_or_discarded(
+    original: StoredOriginal, *, owner: AbstractBaseUser, title: str, description: str
 ) -> Video:
-    """Insert the row, store the original, then mark it processing with its job."""
+    try:
+        return video_create_from_original(
+            owner=owner, original=original, title=title, description=description
+        )
+    except BaseException:
+        video_original_discard(original)
+        raise
+
+
+@transaction.atomic
+def video_create_from_original(
+    *,
+    owner: AbstractBaseUser,
+    original: StoredOriginal,
+    title: str,
+    description: str = "",
+) -> Video:
+    """Write the row of a video whose original is stored, and start its processing job."""
+    video = Video(
+        id=original.video_id,
+        owner=owner,
+        title=title,
+        description=description,
+        original_filename=original.checked.filename,
+    )
+    return _start_processing(video, original, created=True)
+
+
+@transaction.atomic
+def video_upload_begin(
+    *,
+    owner: AbstractBaseUser,
+    filename: str,
+    size: int,
+    title: str,
+    description: str = "",
+    video_id: uuid.UUID | None = None,
+) -> Video:
+    """Create the video of a resumable upload: `uploading`, nothing received yet."""
     video = Video.objects.create(
-        id=video_id,
+        id=video_id or uuid.uuid4(),
         owner=owner,
         title=title,
         description=description,
         status=VideoStatus.UPLOADING,
-        original_filename=checked.filename,
-        original_size=checked.size,
-        container=checked.container,
+        original_filename=clean_filename(filename),
+        original_size=size,
     )
-    with storage.storage_errors():
-        store()
-    video.original_key = key
+    logger.info("video uploading video_id=%s size=%s", video.pk, size)
+    return video
+
+
+def video_upload_progress(*, video_id: uuid.UUID | str, received: int) -> None:
+    """Record how many bytes of an uploading video have arrived."""
+    Video.objects.filter(pk=video_id, status=VideoStatus.UPLOADING).update(
+        bytes_received=received, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def video_upload_finish(*, video_id: uuid.UUID | str, original: StoredOriginal) -> Video:
+    """Attach the stored original to an uploading video and start its processing job.
+
+    Raises UploadRejected when the video was deleted (or finished) meanwhile.
+    """
+    video = Video.objects.select_for_update().filter(pk=video_id).first()
+    if video is None or video.status != VideoStatus.UPLOADING:
+        raise UploadRejected(
+            "The video this upload was for was deleted; start a new upload.",
+            code="video_deleted",
+        )
+    return _start_processing(video, original, created=False)
+
+
+def video_upload_fail(*, video_id: uuid.UUID | str | None, reason: str) -> None:
+    """Put an uploading video in `error` with the reason its upload was refused."""
+    if video_id is None:
+        return
+    Video.objects.filter(pk=video_id, status=VideoStatus.UPLOADING).update(
+        status=VideoStatus.ERROR, error_reason=reason, updated_at=timezone.now()
+    )
+
+
+def video_upload_abandon(*, video_id: uuid.UUID | str | None) -> None:
+    """Delete the video of an upload that was terminated or expired (it has no files)."""
+    if video_id is None:
+        return
+    for video in Video.objects.filter(pk=video_id, status=VideoStatus.UPLOADING):
+        video.files_deleted = True  # an original stored just before is swept as an orphan
+        video.delete()
+        logger.info("uploading video removed video_id=%s", video_id)
+
+
+def _start_processing(video: Video, original: StoredOriginal, *, created: bool) -> Video:
+    """Point the video at its original, mark it processing and create its job."""
+    checked = original.checked
+    video.original_key = original.key
+    video.original_size = checked.size
+    video.bytes_received = checked.size
+    video.container = checked.container
     video.status = VideoStatus.PROCESSING
+    video.error_reason = ""
     video.current_job = job_create(
         job_type=VIDEO_PROCESS_JOB,
         params={"video_id": str(video.pk)},
-        created_by=owner,
+        created_by=video.owner,
         target=video,
     )
-    video.save(update_fields=["original_key", "status", "current_job", "updated_at"])
+    video.save(force_insert=created)
     logger.info(
         "video created video_id=%s job_id=%s size=%s container=%s",
         video.pk,

@@ -24,6 +24,7 @@ from videos.uploads.serializers import (
 )
 from videos.uploads.services import (
     multipart_part_urls,
+    multipart_progress_record,
     multipart_upload_abort,
     multipart_upload_complete,
     multipart_upload_create,
@@ -72,7 +73,7 @@ class MultipartUploadViewSet(viewsets.GenericViewSet):
     )
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         upload = self.get_object()
-        uploaded = selectors.multipart_uploaded_parts(upload)
+        uploaded = multipart_progress_record(upload=upload)
         parts = []
         if upload.status == UploadStatus.UPLOADING:
             have = {part["part_number"] for part in uploaded}

@@ -3,6 +3,7 @@
 from videos.uploads.services.multipart import (
     multipart_part_size,
     multipart_part_urls,
+    multipart_progress_record,
     multipart_upload_abort,
     multipart_upload_complete,
     multipart_upload_create,
@@ -18,6 +19,7 @@ from videos.uploads.services.tus import (
 __all__ = [
     "multipart_part_size",
     "multipart_part_urls",
+    "multipart_progress_record",
     "multipart_upload_abort",
     "multipart_upload_complete",
     "multipart_upload_create",

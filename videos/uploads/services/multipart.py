@@ -10,6 +10,7 @@ import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -20,9 +21,18 @@ from django.utils import timezone
 from rest_framework import status
 
 from videos.models import Video
-from videos.services import video_create_from_storage
+from videos.services import (
+    video_original_adopt,
+    video_original_discard,
+    video_upload_abandon,
+    video_upload_begin,
+    video_upload_fail,
+    video_upload_finish,
+    video_upload_progress,
+)
 from videos.uploads import s3
 from videos.uploads.models import MultipartUpload, UploadStatus
+from videos.uploads.selectors import multipart_uploaded_parts
 from videos.uploads.services.tus import upload_expiry
 from videos.validation import (
     UploadRejected,
@@ -109,6 +119,14 @@ def multipart_upload_create(
     try:
         with transaction.atomic():
             upload.save(force_insert=True)
+            video_upload_begin(
+                owner=owner,
+                filename=filename,
+                size=size,
+                title=title,
+                description=description,
+                video_id=upload.video_id,
+            )
     except BaseException:
         s3.abort_upload(upload.key, upload.s3_upload_id)
         raise
@@ -132,6 +150,18 @@ def multipart_part_urls(
         PartUrl(n, s3.part_url(upload.key, upload.s3_upload_id, n, expires_in=expires_in))
         for n in numbers
     ]
+
+
+def multipart_progress_record(*, upload: MultipartUpload) -> list[dict[str, Any]]:
+    """Ask S3 which parts it has, record their bytes on the upload's video, return them.
+
+    The client sends the parts straight to S3, so this is how the server learns of them.
+    """
+    uploaded = multipart_uploaded_parts(upload)
+    if upload.status == UploadStatus.UPLOADING:
+        received = sum(part["size"] for part in uploaded)
+        video_upload_progress(video_id=upload.video_id, received=received)
+    return uploaded
 
 
 def _check_parts(upload: MultipartUpload, parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -205,23 +235,31 @@ def multipart_upload_complete(
         raise
 
 
-@transaction.atomic
 def _make_video(upload: MultipartUpload) -> MultipartUpload:
-    locked = MultipartUpload.objects.select_for_update().select_related("owner").get(pk=upload.pk)
-    if locked.status == UploadStatus.COMPLETED or Video.objects.filter(pk=locked.video_id).exists():
-        return locked
-    video = video_create_from_storage(
-        owner=locked.owner,
-        key=locked.key,
-        filename=locked.filename,
-        title=locked.title,
-        description=locked.description,
-        video_id=locked.video_id,
+    """Copy the joined object into place, then mark the upload's video processing.
+
+    The copy (an S3 request) happens before and outside the transaction that points the
+    video at it; the staging object is deleted once that transaction commits.
+    """
+    if upload.status == UploadStatus.COMPLETED or _video_has_original(upload.video_id):
+        return upload
+    original = video_original_adopt(
+        key=upload.key, filename=upload.filename, video_id=upload.video_id
     )
-    locked.status = UploadStatus.COMPLETED
-    locked.job_id = video.current_job_id
-    locked.completed_at = timezone.now()
-    locked.save(update_fields=["status", "job", "completed_at", "updated_at"])
+    try:
+        with transaction.atomic():
+            locked = MultipartUpload.objects.select_for_update().get(pk=upload.pk)
+            if locked.status == UploadStatus.COMPLETED:
+                return locked  # completed meanwhile by a retry: same object, same key
+            video = video_upload_finish(video_id=locked.video_id, original=original)
+            locked.status = UploadStatus.COMPLETED
+            locked.job_id = video.current_job_id
+            locked.completed_at = timezone.now()
+            locked.save(update_fields=["status", "job", "completed_at", "updated_at"])
+            transaction.on_commit(partial(s3.delete_object, locked.key))
+    except UploadRejected:
+        video_original_discard(original)
+        raise
     logger.info(
         "multipart upload completed upload_id=%s video_id=%s job_id=%s",
         locked.pk,
@@ -231,11 +269,16 @@ def _make_video(upload: MultipartUpload) -> MultipartUpload:
     return locked
 
 
+def _video_has_original(video_id: Any) -> bool:
+    return Video.objects.filter(pk=video_id).exclude(original_key="").exists()
+
+
 def _fail(upload: MultipartUpload, error: str) -> None:
-    """Mark the upload failed with a reason and delete the joined object."""
+    """Mark the upload (and its video) failed with a reason and delete the joined object."""
     MultipartUpload.objects.filter(pk=upload.pk, status=UploadStatus.UPLOADING).update(
         status=UploadStatus.FAILED, error=error, updated_at=timezone.now()
     )
+    video_upload_fail(video_id=upload.video_id, reason=error)
     s3.delete_object(upload.key)
     logger.info("multipart upload failed upload_id=%s error=%s", upload.pk, error)
 
@@ -252,6 +295,7 @@ def multipart_upload_abort(*, upload: MultipartUpload) -> MultipartUpload:
     MultipartUpload.objects.filter(pk=upload.pk, status=UploadStatus.UPLOADING).update(
         status=UploadStatus.ABORTED, updated_at=timezone.now()
     )
+    video_upload_abandon(video_id=upload.video_id)
     upload.refresh_from_db()
     logger.info("multipart upload aborted upload_id=%s", upload.pk)
     return upload
@@ -266,7 +310,8 @@ def _abort_on_s3(upload: MultipartUpload) -> None:
 
 
 def multipart_uploads_abort_stale(*, now: datetime | None = None) -> dict[str, Any]:
-    """Abort uploads past their expiry and delete their rows; abort S3 uploads nobody owns.
+    """Abort uploads past their expiry and delete their rows and uploading videos; abort
+    S3 uploads nobody owns.
 
     Finished uploads past their expiry lose their row (the video stays). Multipart
     uploads open on S3 under the staging prefix with no row, older than the expiry
@@ -285,6 +330,7 @@ def multipart_uploads_abort_stale(*, now: datetime | None = None) -> dict[str, A
                 continue
             aborted.append(str(upload.pk))
         deleted += MultipartUpload.objects.filter(pk=upload.pk).delete()[0]
+        video_upload_abandon(video_id=upload.video_id)
     known = set(MultipartUpload.objects.values_list("s3_upload_id", flat=True))
     cutoff = now - timedelta(hours=settings.TUS_UPLOAD_EXPIRE_HOURS)
     orphans = []

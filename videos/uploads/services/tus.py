@@ -16,7 +16,15 @@ from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 
-from videos.services import video_create
+from videos.services import (
+    video_original_discard,
+    video_original_store,
+    video_upload_abandon,
+    video_upload_begin,
+    video_upload_fail,
+    video_upload_finish,
+    video_upload_progress,
+)
 from videos.uploads import partials
 from videos.uploads.models import TusUpload, UploadStatus
 from videos.validation import (
@@ -80,6 +88,9 @@ def tus_upload_create(
     check_extension(filename)
     check_size(length)
     title = check_title(title or PurePath(filename).stem)
+    video = video_upload_begin(
+        owner=owner, filename=filename, size=length, title=title, description=description
+    )
     upload = TusUpload.objects.create(
         owner=owner,
         filename=filename,
@@ -88,6 +99,7 @@ def tus_upload_create(
         length=length,
         metadata=metadata,
         expires_at=upload_expiry(),
+        video=video,
     )
     # If the transaction rolls back, the empty file is an orphan the expiry sweep removes.
     partials.create(upload.pk)
@@ -175,34 +187,51 @@ def _record_offset(upload: TusUpload, received: int) -> TusUpload:
     )
     if not updated:
         raise NotFound("No such upload.")
+    video_upload_progress(video_id=upload.video_id, received=received)
     upload.offset, upload.expires_at, upload.updated_at = received, upload_expiry(now), now
     return upload
 
 
 def _complete(upload: TusUpload) -> TusUpload:
-    """Make the assembled file a video; a rejected file fails the upload and is removed."""
+    """Store the assembled file as the video's original, then mark the video processing.
+
+    Runs under the partial file's lock, so no other request completes it meanwhile. The
+    file is stored before (and outside) the transaction that points the video at it; a
+    rejected file fails the upload, puts its video in `error` and is removed.
+    """
     path = partials.partial_path(upload.pk)
     try:
-        with transaction.atomic():
-            locked = TusUpload.objects.select_for_update().select_related("owner").get(pk=upload.pk)
-            if locked.status != UploadStatus.UPLOADING:
-                return locked
-            with path.open("rb") as f:
-                video = video_create(
-                    owner=locked.owner,
-                    file=File(f, name=locked.filename),
-                    filename=locked.filename,
-                    title=locked.title,
-                    description=locked.description,
-                )
-            locked.status = UploadStatus.COMPLETED
-            locked.video = video
-            locked.job_id = video.current_job_id
-            locked.completed_at = timezone.now()
-            locked.save(update_fields=["status", "video", "job", "completed_at", "updated_at"])
-            transaction.on_commit(partial(partials.remove, locked.pk))
+        with path.open("rb") as f:
+            original = video_original_store(
+                file=File(f, name=upload.filename),
+                filename=upload.filename,
+                video_id=upload.video_id,
+            )
     except UploadRejected as exc:
         _fail(upload, exc.message)
+        raise
+    try:
+        with transaction.atomic():
+            locked = TusUpload.objects.select_for_update().get(pk=upload.pk)
+            if locked.status != UploadStatus.UPLOADING:
+                return locked  # (the partial's lock makes this unreachable in practice)
+            if locked.video_id is None:
+                raise UploadRejected(
+                    "The video this upload was for was deleted; start a new upload.",
+                    code="video_deleted",
+                )
+            video = video_upload_finish(video_id=locked.video_id, original=original)
+            locked.status = UploadStatus.COMPLETED
+            locked.job_id = video.current_job_id
+            locked.completed_at = timezone.now()
+            locked.save(update_fields=["status", "job", "completed_at", "updated_at"])
+            transaction.on_commit(partial(partials.remove, locked.pk))
+    except UploadRejected as exc:
+        video_original_discard(original)
+        _fail(upload, exc.message)
+        raise
+    except BaseException:
+        video_original_discard(original)
         raise
     logger.info(
         "tus upload completed upload_id=%s video_id=%s job_id=%s",
@@ -214,45 +243,52 @@ def _complete(upload: TusUpload) -> TusUpload:
 
 
 def _fail(upload: TusUpload, error: str) -> None:
-    """Mark the upload failed with a reason and remove its data."""
+    """Mark the upload (and its video) failed with a reason and remove its data."""
     TusUpload.objects.filter(pk=upload.pk, status=UploadStatus.UPLOADING).update(
         status=UploadStatus.FAILED, error=error, updated_at=timezone.now()
     )
+    video_upload_fail(video_id=upload.video_id, reason=error)
     partials.remove(upload.pk)
     logger.info("tus upload failed upload_id=%s error=%s", upload.pk, error)
 
 
 def tus_upload_terminate(*, upload: TusUpload) -> None:
-    """Delete an upload and its partial data (a completed upload's video stays)."""
+    """Delete an upload, its partial data and its video (a completed upload's video stays)."""
     try:
         with partials.locked(upload.pk):
-            partials.remove(upload.pk)
-            TusUpload.objects.filter(pk=upload.pk).delete()
+            _remove(upload.pk, upload.video_id)
     except partials.PartialBusy:
         raise upload_busy() from None
     except partials.PartialMissing:
-        TusUpload.objects.filter(pk=upload.pk).delete()
+        _remove(upload.pk, upload.video_id)
     logger.info("tus upload terminated upload_id=%s", upload.pk)
 
 
+def _remove(upload_id: uuid.UUID, video_id: uuid.UUID | None) -> None:
+    """Delete an upload's partial file, row and still-uploading video."""
+    partials.remove(upload_id)
+    TusUpload.objects.filter(pk=upload_id).delete()
+    video_upload_abandon(video_id=video_id)
+
+
 def tus_uploads_expire(*, now: datetime | None = None) -> dict[str, Any]:
-    """Delete uploads past their expiry with their data, and partial files nobody owns.
+    """Delete uploads past their expiry with their data and their uploading videos, and
+    partial files nobody owns.
 
     An upload being written to right now is left for the next run.
     """
     now = now or timezone.now()
-    expired = list(TusUpload.objects.filter(expires_at__lt=now).values_list("pk", flat=True))
+    expired = TusUpload.objects.filter(expires_at__lt=now).values_list("pk", "video_id")
     removed, busy = [], []
-    for upload_id in expired:
+    for upload_id, video_id in list(expired):
         try:
             with partials.locked(upload_id):
-                partials.remove(upload_id)
-                TusUpload.objects.filter(pk=upload_id).delete()
+                _remove(upload_id, video_id)
         except partials.PartialBusy:
             busy.append(str(upload_id))
             continue
         except partials.PartialMissing:
-            TusUpload.objects.filter(pk=upload_id).delete()
+            _remove(upload_id, video_id)
         removed.append(str(upload_id))
     orphans = _remove_orphaned_partials(now)
     logger.info(
