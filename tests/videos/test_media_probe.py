@@ -169,3 +169,44 @@ def test_audio_only_file_has_no_video_stream(tmp_path):
 def test_video_without_frames_is_rejected_as_zero_length(tmp_path):
     with pytest.raises(MediaError, match=r"duration is zero"):
         probe(clips.make_frameless_avi(tmp_path / "nothing.avi"))
+
+
+def test_subtitles_and_cover_art_riding_along_do_not_stop_the_probe(tmp_path):
+    clip = clips.make_clip(tmp_path / "clip.mp4", seconds=1.0, size="160x120")
+    srt = tmp_path / "subs.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:01,000\nHello\n")
+    subtitled = tmp_path / "subtitled.mp4"
+    clips.ffmpeg(
+        *("-i", str(clip), "-i", str(srt), "-map", "0", "-map", "1", "-c", "copy"),
+        *("-c:s", "mov_text", str(subtitled)),
+    )
+
+    meta = probe(subtitled)
+
+    assert (meta.video_codec, meta.audio_codec, meta.width) == ("h264", "aac", 160)
+
+
+def test_a_song_with_cover_art_is_not_a_video(tmp_path):
+    cover = tmp_path / "cover.png"
+    clips.ffmpeg("-f", "lavfi", "-i", "color=c=red:s=64x64:d=1", "-frames:v", "1", str(cover))
+    song = tmp_path / "song.mp4"
+    clips.ffmpeg(
+        *("-f", "lavfi", "-i", "sine=duration=1", "-i", str(cover), "-map", "0", "-map", "1"),
+        *("-c:a", "aac", "-c:v", "png", "-disposition:v:0", "attached_pic", str(song)),
+    )
+
+    with pytest.raises(MediaError, match=r"no video stream found"):
+        probe(song)
+
+
+def test_a_codec_we_do_not_decode_is_named_and_never_decoded(tmp_path):
+    lossless = tmp_path / "master.mkv"
+    clips.ffmpeg(
+        *("-f", "lavfi", "-i", "testsrc2=size=64x48:rate=5:duration=1", "-c:v", "ffv1"),
+        str(lossless),
+    )
+
+    with pytest.raises(MediaError) as refused:
+        probe(lossless)
+
+    assert str(refused.value).startswith("The file holds a ffv1 stream, which can't be read here")

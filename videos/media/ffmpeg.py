@@ -40,6 +40,13 @@ AUDIO_DECODERS = {
     "alac": ("alac",),
     **{pcm: (pcm,) for pcm in ("pcm_s16le", "pcm_s16be", "pcm_s24le", "pcm_s24be", "pcm_f32le")},
 }
+# Streams we never process but that ride along in ordinary files: cover art and subtitles.
+# ffprobe opens a decoder for every stream and gives up if one is refused, so these are
+# allowed for reading the file's description; the pipeline never maps them.
+PASSENGER_DECODERS = (
+    *("png", "mjpeg"),
+    *("mov_text", "subrip", "webvtt", "ass", "dvdsub", "pgssub", "dvbsub"),
+)
 _CONTEXT_RE = re.compile(r"^\[(?P<ctx>[^\]]+?) @ 0x[0-9a-f]+\]\s*(?P<msg>.*)$")
 # ffmpeg's own plumbing contexts only repeat what the demuxer/decoder/encoder already said.
 _WRAPPER_CTX_RE = re.compile(r"^(in|out|[vasd]ist|[vasd]ost|fc|vf|af|dec|enc)#")
@@ -95,6 +102,7 @@ def accepted_decoders() -> str:
     """Return the comma-separated decoder whitelist for untrusted inputs."""
     names = [name for decoders in VIDEO_DECODERS.values() for name in decoders]
     names += [name for decoders in AUDIO_DECODERS.values() for name in decoders]
+    names += [name for name in PASSENGER_DECODERS if name not in names]
     return ",".join(names)
 
 

@@ -7,6 +7,7 @@ bench/probe.py for why this is not moviepy's parser of `ffmpeg -i` text.
 """
 
 import json
+import re
 import struct
 import subprocess
 from dataclasses import asdict, dataclass
@@ -37,6 +38,11 @@ UNSUPPORTED_CODEC = (
     "The {kind} is encoded as {codec}, which can't be processed; "
     "export it as H.264, HEVC, VP9 or AV1 video with AAC, MP3 or Opus audio."
 )
+UNSUPPORTED_STREAM = (
+    "The file holds a {codec} stream, which can't be read here; export the video again "
+    "with only H.264, HEVC, VP9 or AV1 video and AAC, MP3 or Opus audio."
+)
+_REFUSED_DECODER_RE = re.compile(r"Codec \((\w+)\) not on whitelist")
 _MAX_TOP_LEVEL_BOXES = 10_000
 
 
@@ -191,6 +197,9 @@ def _ffprobe(path: Path, container: str, timeout: float) -> dict[str, Any]:
     except ValueError:
         info = {}
     if result.returncode != 0 or not info.get("streams"):
+        refused = _REFUSED_DECODER_RE.search(result.stderr)
+        if refused:
+            raise MediaError(UNSUPPORTED_STREAM.format(codec=refused[1]))
         reason = confine.death_reason(result.returncode) or ffmpeg_reason(result.stderr)
         raise MediaError(CORRUPT.format(reason=reason))
     return info
