@@ -70,14 +70,6 @@ def test_phone_rotation_is_reported_and_swaps_the_display_size(tmp_path, rotatio
     assert (meta.display_width, meta.display_height) == (240, 320)
 
 
-def test_rotation_agrees_with_moviepys_parser(tmp_path):
-    from moviepy.video.io.ffmpeg_reader import ffmpeg_parse_infos
-
-    clip = clips.make_rotated_clip(tmp_path / "phone.mp4", rotation=90)
-
-    assert ffmpeg_parse_infos(str(clip))["video_rotation"] % 360 == probe(clip).rotation
-
-
 def test_odd_dimensions_are_reported_as_stored(tmp_path):
     meta = probe(clips.make_odd_sized_clip(tmp_path / "odd.avi"))
 
