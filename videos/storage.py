@@ -113,6 +113,18 @@ def save_upload(key: str, file: File) -> None:
         raise RuntimeError(f"Storage stored {key!r} as {stored!r}; expected the exact key.")
 
 
+def delete_quietly(key: str) -> None:
+    """Delete a file no row points at, logging (not raising) when the storage refuses.
+
+    For cleanups after the fact (on commit, after a failure): what is left over is only a
+    stray file, which the orphan sweep or the video's deletion removes.
+    """
+    try:
+        default_storage.delete(key)
+    except Exception:
+        logger.warning("could not delete %s from storage", key, exc_info=True)
+
+
 def put_file(key: str, path: Path) -> None:
     """Write a local file to `key`, replacing what is there; never leave a half-written key."""
     if is_local():

@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from commerce.models import StreamStatus
+from jobs import receivers as jobs_receivers
 from jobs.models import ProcessingJob
 from jobs.progress import JobRun
 from jobs.services import job_start
@@ -21,7 +22,12 @@ from tests.commerce.factories import LiveStreamFactory
 from tests.videos.factories import VideoFactory
 from tests.videos.tus_requests import patch_chunk, start_upload
 from videos import storage
-from videos.services import video_delete, video_original_store, video_process
+from videos.services import (
+    video_create_from_original,
+    video_delete,
+    video_original_store,
+    video_process,
+)
 from videos.services.orphans import ORPHAN_MIN_AGE, video_orphans_sweep
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("isolated_media")]
@@ -79,13 +85,14 @@ def test_an_ending_stream_stores_its_recording_before_the_transaction(mp4_clip, 
     assert writes == [("save_upload", False)]
 
 
-def test_processing_stores_renditions_outside_any_transaction(user, mp4_clip, writes):
+def test_processing_stores_renditions_outside_any_transaction(user, mp4_clip, writes, monkeypatch):
+    # the job runs here, in this process: it must not reach a worker of the session
+    monkeypatch.setattr(jobs_receivers, "job_publish", lambda job: None)
     with mp4_clip.open("rb") as f:
         original = video_original_store(file=File(f, name="c.mp4"), filename="c.mp4")
-    from videos.services import video_create_from_original
-
     video = video_create_from_original(owner=user, original=original, title="T")
     job = ProcessingJob.objects.get(pk=video.current_job_id)
+    ProcessingJob.objects.filter(pk=job.pk).update(status="queued")
     started = job_start(job_id=str(job.pk), task_id=job.celery_task_id, worker="in-test")
     writes.clear()
 

@@ -19,7 +19,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -176,7 +175,7 @@ def _publish(*, video_id: Any, job: ProcessingJob, keys: dict[str, str]) -> bool
         if video is not None and video.current_job_id == job.pk:
             replaced = video.thumbnail_key  # a thumbnail chosen earlier, now made again
             if replaced and replaced != keys["thumbnail"]:
-                transaction.on_commit(partial(default_storage.delete, replaced))
+                transaction.on_commit(partial(storage.delete_quietly, replaced))
             video.mp4_key, video.proxy_key = keys["mp4"], keys["proxy"]
             video.thumbnail_key = keys["thumbnail"]
             video.status = VideoStatus.READY

@@ -12,7 +12,6 @@ from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.storage import default_storage
 from django.db import transaction
 
 from jobs.errors import JobStateError, PermanentJobError
@@ -96,7 +95,7 @@ def video_thumbnail_make(*, run: JobRun) -> dict[str, Any]:
         with storage.storage_errors():
             storage.put_file(key, frame)  # before the row points at it, outside any lock
     if not _point_at(video_id=video.pk, key=key, at=at, mp4_key=video.mp4_key):
-        _delete_quietly(key)  # nothing points at it
+        storage.delete_quietly(key)  # nothing points at it
         raise PermanentJobError("The video changed while its thumbnail was made; try again.")
     return {"video_id": str(video.pk), "thumbnail": key, "at_seconds": at}
 
@@ -111,14 +110,6 @@ def _point_at(*, video_id: Any, key: str, at: float, mp4_key: str) -> bool:
         video.thumbnail_key, video.thumbnail_at = key, at
         video.save(update_fields=["thumbnail_key", "thumbnail_at", "updated_at"])
         if old and old != key:
-            transaction.on_commit(partial(_delete_quietly, old))
+            transaction.on_commit(partial(storage.delete_quietly, old))
     logger.info("video thumbnail set video_id=%s key=%s at=%s", video_id, key, at)
     return True
-
-
-def _delete_quietly(key: str) -> None:
-    """Delete a thumbnail no row points at (if that fails, it goes with the video's folder)."""
-    try:
-        default_storage.delete(key)
-    except Exception:
-        logger.warning("thumbnail %s left in storage", key, exc_info=True)

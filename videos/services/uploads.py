@@ -65,7 +65,7 @@ def video_original_store(
         with storage.storage_errors():
             storage.save_upload(key, file)
     except BaseException:
-        _delete_quietly(key)
+        storage.delete_quietly(key)
         raise
     return StoredOriginal(video_id=video_id, key=key, checked=checked)
 
@@ -99,14 +99,14 @@ def video_original_adopt(
         with storage.storage_errors():
             storage.copy(key, dest)
     except BaseException:
-        _delete_quietly(dest)
+        storage.delete_quietly(dest)
         raise
     return StoredOriginal(video_id=video_id, key=dest, checked=checked)
 
 
 def video_original_discard(original: StoredOriginal) -> None:
     """Remove a stored original that no video row will point at."""
-    _delete_quietly(original.key)
+    storage.delete_quietly(original.key)
 
 
 def video_create(
@@ -139,7 +139,7 @@ def video_create_from_storage(
     title = check_title(title)
     original = video_original_adopt(key=key, filename=filename, video_id=video_id)
     video = _created_or_discarded(original, owner=owner, title=title, description=description)
-    transaction.on_commit(partial(_delete_quietly, key))
+    transaction.on_commit(partial(storage.delete_quietly, key))
     return video
 
 
@@ -263,11 +263,3 @@ def _start_processing(video: Video, original: StoredOriginal, *, created: bool) 
         checked.container,
     )
     return video
-
-
-def _delete_quietly(key: str) -> None:
-    """Remove a stored file, logging (not raising) when the storage refuses."""
-    try:
-        default_storage.delete(key)
-    except Exception:
-        logger.warning("could not delete %s from storage", key, exc_info=True)
