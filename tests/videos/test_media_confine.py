@@ -13,7 +13,7 @@ from django.conf import settings
 
 from tests.videos import clips
 from tests.waiting import wait_for
-from videos.media import confine, probe, transcode
+from videos.media import MediaError, confine, probe, transcode
 
 MiB = 1024 * 1024
 GENEROUS = confine.Limits(cpu_seconds=60, memory_bytes=1024 * MiB, file_bytes=64 * MiB)
@@ -213,3 +213,17 @@ def test_check_warns_when_bubblewrap_is_missing_and_fails_when_it_is_required(tm
     assert "videos.W003" in warned.stderr and "bubblewrap" in warned.stderr
     assert required.returncode != 0
     assert "videos.E001" in required.stderr
+
+
+def test_a_transcode_over_its_cpu_budget_fails_saying_so(settings, tmp_path):
+    # the budget is the video job's time limit on every core: here one second each
+    settings.VIDEO_TASK_TIME_LIMIT = 1
+    clip = clips.make_clip(tmp_path / "long.avi", seconds=30, size="640x360", fps=30)
+
+    with pytest.raises(MediaError) as failed:
+        transcode(clip, tmp_path / "out", metadata=probe(clip))
+
+    assert str(failed.value) == (
+        "The video could not be converted: it used more CPU time than allowed."
+    )
+    assert not list((tmp_path / "out").iterdir())

@@ -35,6 +35,7 @@ from django.conf import settings
 PR_SET_PDEATHSIG = 1
 # After the soft CPU limit (SIGXCPU) ffmpeg gets this long before the kernel's SIGKILL.
 CPU_GRACE_SECONDS = 5
+FFMPEG_INTERRUPTED = 255  # ffmpeg's exit status after a signal it handles
 ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
 SANDBOX_CHECK_TIMEOUT_SECONDS = 10
 # Host paths the sandbox shows read-only (when present): programs, libraries, the loader.
@@ -160,8 +161,12 @@ def death_reason(returncode: int) -> str | None:
     """Explain a run that a signal ended (a limit, a kill, a crash); None if it exited.
 
     A direct child killed by a signal has a negative return code; bubblewrap reports its
-    child's death as 128 + the signal, like a shell.
+    child's death as 128 + the signal, like a shell. ffmpeg itself catches SIGXCPU (the
+    CPU limit) and SIGTERM and exits with 255; as we only stop it ourselves on cancel, a
+    255 here means the CPU limit.
     """
+    if returncode == FFMPEG_INTERRUPTED:
+        return _SIGNAL_REASONS[signal.SIGXCPU]
     if returncode < 0:
         number = -returncode
     elif returncode - 128 in _SIGNAL_REASONS:
