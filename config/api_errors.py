@@ -51,14 +51,15 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
-def _json_error(detail: str, code: str, status_code: int) -> JsonResponse:
+def json_error(detail: str, code: str, status_code: int) -> JsonResponse:
+    """Return the project's error body outside DRF (plain Django views)."""
     return JsonResponse({"detail": detail, "code": code, "errors": {}}, status=status_code)
 
 
 def server_error(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """Answer unexpected errors on API paths in the same JSON body."""
     if request.path.startswith("/api/"):
-        return _json_error(
+        return json_error(
             "Internal server error; it has been logged.",
             "server_error",
             status.HTTP_500_INTERNAL_SERVER_ERROR,
@@ -69,5 +70,5 @@ def server_error(request: HttpRequest, *args, **kwargs) -> HttpResponse:
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Answer unknown API paths with a JSON 404."""
     if request.path.startswith("/api/"):
-        return _json_error(f"No API endpoint at {request.path}.", "not_found", 404)
+        return json_error(f"No API endpoint at {request.path}.", "not_found", 404)
     return defaults.page_not_found(request, exception)

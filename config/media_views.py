@@ -17,11 +17,12 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
+from config.api_errors import json_error
 from config.media import Grant, attachment, verify
 
 CHUNK_BYTES = 256 * 1024
@@ -38,14 +39,14 @@ def serve(request: HttpRequest, name: str) -> HttpResponse:
     """Serve the stored file `name` to the holder of a valid signed URL."""
     grant = verify(name, request.GET)
     if grant is None or not _user_active(grant):
-        return _error(DENIED, "media_link_invalid", 403)
+        return json_error(DENIED, "media_link_invalid", 403)
     path = _local_path(name)
     try:
         stat = path.stat() if path else None
     except OSError:
         stat = None
     if stat is None or not path.is_file():
-        return _error("This file does not exist (any more).", "not_found", 404)
+        return json_error("This file does not exist (any more).", "not_found", 404)
     headers = _headers(grant, path, stat)
     base = HttpResponse(headers=headers)
     conditional = get_conditional_response(
@@ -143,7 +144,3 @@ def _read(path: Path, start: int, length: int) -> Iterator[bytes]:
                 return
             length -= len(chunk)
             yield chunk
-
-
-def _error(detail: str, code: str, status: int) -> JsonResponse:
-    return JsonResponse({"detail": detail, "code": code, "errors": {}}, status=status)
