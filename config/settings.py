@@ -296,6 +296,10 @@ JOBS_STUCK_AFTER_MINUTES = env.int("JOBS_STUCK_AFTER_MINUTES", default=120)
 JOBS_RETENTION_DAYS = env.int("JOBS_RETENTION_DAYS", default=30)
 JOBS_CLEANUP_BATCH_SIZE = env.int("JOBS_CLEANUP_BATCH_SIZE", default=5000)
 JOBS_PROGRESS_INTERVAL_SECONDS = env.float("JOBS_PROGRESS_INTERVAL_SECONDS", default=1.0)
+# Quotas of non-staff accounts (0 = no limit): jobs waiting or running at once, and the
+# longest `sleep` job they may submit.
+JOBS_MAX_ACTIVE_PER_USER = env.int("JOBS_MAX_ACTIVE_PER_USER", default=20)
+JOBS_USER_SLEEP_MAX_SECONDS = env.int("JOBS_USER_SLEEP_MAX_SECONDS", default=60)
 DEMO_ADMIN_USERNAME = env("DEMO_ADMIN_USERNAME", default="admin")
 DEMO_ADMIN_PASSWORD = env("DEMO_ADMIN_PASSWORD", default="")
 FLOWER_URL = env("FLOWER_URL", default="")

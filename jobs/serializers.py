@@ -197,11 +197,14 @@ def field_summary(name: str, field: serializers.Field) -> dict[str, Any]:
     return summary
 
 
-def job_type_summary(spec: JobType) -> dict[str, Any]:
-    """What a client needs to offer a job type: name, description, files, params fields."""
+def job_type_summary(spec: JobType, *, user: Any = None) -> dict[str, Any]:
+    """What a client needs to offer a job type: name, description, files, params fields.
+
+    The fields are those `user` gets (a type may allow non-staff accounts less).
+    """
     fields: list[dict[str, Any]] = []
     if spec.params_serializer is not None:
-        for name, field in spec.params_serializer().fields.items():
+        for name, field in spec.params_serializer(context={"user": user}).fields.items():
             if name == "files" and spec.accepts_files != "none":
                 continue  # filled from the uploads
             if not field.read_only:

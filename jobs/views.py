@@ -1,5 +1,6 @@
 """The jobs API: list, submit, inspect, cancel and retry jobs; types and statistics."""
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -14,7 +15,7 @@ from jobs import selectors, services
 from jobs.errors import JobStateError
 from jobs.filters import JobFilter
 from jobs.models import ProcessingJob
-from jobs.registry import all_job_types, get_job_type
+from jobs.registry import submittable_job_types
 from jobs.serializers import (
     JobCancelSerializer,
     JobCreateSerializer,
@@ -145,7 +146,9 @@ class JobViewSet(
             # Jobs started by another app belong to its workflow (e.g. re-upload a video).
             raise PermissionDenied(f"Only staff can retry {job.job_type} jobs.")
         try:
-            new_job = services.job_retry(job=job, created_by=request.user)
+            with transaction.atomic():
+                services.user_jobs_quota_check(user=request.user)
+                new_job = services.job_retry(job=job, created_by=request.user)
         except JobStateError as exc:
             raise JobConflict(str(exc)) from exc
         body = JobSerializer(new_job, context=self.get_serializer_context()).data
@@ -176,11 +179,10 @@ class JobViewSet(
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def types(self, request: Request) -> Response:
         """Submittable job types with a summary of their params, to build forms from."""
-        return Response([job_type_summary(jt) for jt in all_job_types() if jt.user_submittable])
+        job_types = submittable_job_types(staff=request.user.is_staff)
+        return Response([job_type_summary(jt, user=request.user) for jt in job_types])
 
 
 def _user_submittable(job_type: str) -> bool:
-    try:
-        return get_job_type(job_type).user_submittable
-    except LookupError:
-        return False
+    """A type a non-staff user may submit (and so retry)."""
+    return any(jt.name == job_type for jt in submittable_job_types(staff=False))
