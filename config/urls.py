@@ -5,13 +5,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from config.health import health
 from config.metrics import metrics
 
 api_v1 = [
-    re_path(r"^auth/token/?$", obtain_auth_token, name="api-token"),
+    path("", include("accounts.urls")),
     path("", include("jobs.urls")),
     path("", include("videos.urls")),
     path("", include("commerce.urls")),

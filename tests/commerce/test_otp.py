@@ -160,3 +160,25 @@ def test_code_must_be_six_digits(api_client):
 
     assert response.status_code == 400
     assert response.data["detail"] == "code: The code is 6 digits."
+
+
+def test_otp_sign_in_issues_an_expiring_hashed_token(api_client):
+    from knox.models import AuthToken
+
+    _send(api_client)
+
+    response = api_client.post(VERIFY, {"phone": PHONE, "code": _sent_code()}, format="json")
+
+    assert response.data["expiry"] is not None
+    stored = AuthToken.objects.get(user_id=response.data["user_id"])
+    assert response.data["token"] not in (stored.digest, stored.token_key)
+
+
+def test_wrong_codes_lock_out_the_client_after_ten(api_client):
+    for n in range(10):
+        api_client.post(VERIFY, {"phone": f"+88691234{n:04d}", "code": "000000"}, format="json")
+
+    response = api_client.post(VERIFY, {"phone": PHONE, "code": "123456"}, format="json")
+
+    assert response.status_code == 429
+    assert response.json()["code"] == "login_locked"

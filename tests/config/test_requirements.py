@@ -23,7 +23,7 @@ NOT_RUNTIME = {
     "pip-tools",
     "factory-boy",
 }
-RUNTIME_SOURCES = ("config", "jobs", "videos", "commerce", "notifications", "templates")
+RUNTIME_SOURCES = ("config", "accounts", "jobs", "videos", "commerce", "notifications", "templates")
 # Packages used at run time without an `import` in our code, and how.
 USED_WITHOUT_IMPORT = {
     "psycopg": "the PostgreSQL driver Django loads for DATABASE_URL=postgres://",

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from config.celery import QUEUE_NAMES
 from jobs.models import JobStatus, ProcessingJob
 from jobs.periodic import sync_periodic_tasks
 from jobs.services import job_create
@@ -62,7 +63,7 @@ def test_staff_logs_in_and_sees_the_overview(
     assert page.locator("#throughput-chart .bar-completed").count() == 4
     expect(page.locator("#oldest-job")).to_contain_text(str(waiting.id)[:8])
     expect(page.locator("#workers")).to_contain_text(live_worker.name)
-    expect(page.locator("#queue-depths tbody tr")).to_have_count(5)
+    expect(page.locator("#queue-depths tbody tr")).to_have_count(len(QUEUE_NAMES))
     stuck_check = page.locator('#periodic-tasks tr[data-name="jobs: check stuck jobs"]')
     expect(stuck_check).to_contain_text("every 15 minutes")
     expect(stuck_check.get_by_role("link", name="Edit")).to_have_attribute(
