@@ -9,6 +9,7 @@ switch to PostgreSQL, Redis/RabbitMQ and S3.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from corsheaders.defaults import default_headers as cors_default_headers
@@ -24,8 +25,11 @@ if (BASE_DIR / ".env").exists():
 # workers that integration tests start as subprocesses: they all share one test area.
 TESTING = "PYTEST_VERSION" in os.environ
 
+# Files this process creates (the SQLite database, uploads, media, logs) are readable by
+# its own user only; set before anything below creates one.
+os.umask(0o077)
 VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var" / ("test" if TESTING else ""))))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -33,7 +37,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0.")
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+if TESTING:
+    ALLOWED_HOSTS.append("testserver")  # the host name of Django's test client
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -50,6 +56,7 @@ INSTALLED_APPS = [
     "axes",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files
     "django_celery_beat",
     "django_celery_results",
     "storages",
@@ -62,7 +69,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before anything that can answer a request
+    # Refuse oversized bodies from their Content-Length, before anything reads them.
+    "config.body_limits.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -162,9 +172,21 @@ STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "uploads")
+# Stored files and folders: owner only (the web and worker processes run as one user).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 # Uploads larger than this stream to FILE_UPLOAD_TEMP_DIR instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Body caps (config/body_limits.py): JSON and form bodies; multipart uploads other than
+# videos (job files). Videos take up to VIDEO_MAX_UPLOAD_BYTES on their own routes only.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "config.body_limits.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
@@ -188,6 +210,33 @@ STORAGES = {
     },
 }
 
+# --- Content-Security-Policy (django-csp) on every response --------------------------
+# Scripts only from our own static files (the admin, dashboard, Swagger UI and ReDoc have
+# no inline script). Inline styles are allowed: the admin and ReDoc set them. Media may
+# also come from the S3 endpoint, whose presigned URLs the pages show and upload to.
+_MEDIA_ORIGINS = []
+if AWS_STORAGE_BUCKET_NAME:
+    _endpoint = urlsplit(AWS_S3_ENDPOINT_URL or "https://s3.amazonaws.com")
+    _MEDIA_ORIGINS = [f"{_endpoint.scheme}://{_endpoint.netloc}"]
+    if not AWS_S3_ENDPOINT_URL:
+        _MEDIA_ORIGINS.append("https://*.amazonaws.com")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *_MEDIA_ORIGINS],
+        "media-src": ["'self'", "blob:", *_MEDIA_ORIGINS],
+        "connect-src": ["'self'", *_MEDIA_ORIGINS],
+        "font-src": ["'self'", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+}
+
 # --- Email and SMS --------------------------------------------------------------------
 # Tests use the file backend so mail sent by a worker process is visible to the test.
 EMAIL_BACKEND = env(
@@ -206,17 +255,23 @@ EMAIL_TIMEOUT = 15
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Reelhouse <noreply@localhost>")
 
 # --- Security (production mode: DEBUG=0) ----------------------------------------------
-if not DEBUG:
+# Trust X-Forwarded-Proto only behind a proxy that sets it (anyone else could send it).
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preloading is hard to undo (browsers ship the list), so it is the operator's choice.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "SAMEORIGIN"  # the admin's video player embeds media from this site
-SILENCED_SYSTEM_CHECKS = ["security.W019"]  # W019 asks for DENY; SAMEORIGIN is deliberate
+SILENCED_SYSTEM_CHECKS = [
+    "security.W019",  # W019 asks for DENY; SAMEORIGIN is deliberate
+    "security.W021",  # W021 asks for HSTS preload, which is opt-in (SECURE_HSTS_PRELOAD)
+]
 
 # --- Django REST framework ------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -225,6 +280,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only (415 otherwise); views that take files add the multipart parser.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.StrictJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
@@ -250,6 +308,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Video processing, background jobs and live commerce.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise show a badge image from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a `status` field; give each status enum its own schema name.
     "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "jobs.models.JobStatus"},

@@ -7,10 +7,11 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.parsers import StrictJSONParser
 from jobs import selectors, services
 from jobs.errors import JobStateError
 from jobs.filters import JobFilter
@@ -63,7 +64,6 @@ class JobViewSet(
     serializer_class = JobSerializer
     filterset_class = JobFilter
     pagination_class = JobPagination
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     search_fields = ["job_type", "id", "error"]
     ordering_fields = [
         "created_at",
@@ -78,6 +78,14 @@ class JobViewSet(
     ]
     ordering = ["-created_at"]
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+
+    def get_parsers(self) -> list:
+        # Only submitting takes files (multipart); everything else is JSON. Called before
+        # `self.action` is set, so the action is looked up from the method.
+        method = (getattr(self.request, "method", None) or "").lower()
+        if getattr(self, "action_map", {}).get(method) == "create":
+            return [StrictJSONParser(), MultiPartParser()]
+        return super().get_parsers()
 
     def get_queryset(self) -> QuerySet[ProcessingJob]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -54,7 +54,8 @@ class StripeWebhookView(_WebhookView):
 
 
 class EcpayWebhookView(_WebhookView):
-    parser_classes = [FormParser, MultiPartParser]
+    # ECPay posts application/x-www-form-urlencoded, and nothing else is accepted.
+    parser_classes = [FormParser]
 
     @extend_schema(
         request={"application/x-www-form-urlencoded": OpenApiTypes.OBJECT},

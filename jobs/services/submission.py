@@ -19,9 +19,6 @@ from jobs.services.lifecycle import job_create
 
 logger = logging.getLogger(__name__)
 
-# Per uploaded file; bigger inputs belong in the domain apps (videos use tus uploads).
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
-
 
 def _submittable(job_type: str, user: AbstractBaseUser | None) -> JobType:
     staff = bool(user is not None and user.is_staff)
@@ -83,12 +80,14 @@ def _check_files(spec: JobType, params: dict[str, Any], files: list[UploadedFile
             {"params": {"files": ["Set from the uploaded files; upload them instead."]}}
         )
     for upload in files:
-        if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        # The request as a whole is capped at UPLOAD_MAX_BYTES (config/body_limits.py);
+        # bigger inputs belong in the domain apps (videos use tus uploads).
+        if upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
             raise ValidationError(
                 {
                     "files": [
                         f"{storage.safe_filename(upload.name or '')} is {upload.size} bytes; "
-                        f"the limit is {MAX_UPLOAD_BYTES} bytes."
+                        f"the limit is {settings.UPLOAD_MAX_BYTES} bytes."
                     ]
                 }
             )
