@@ -189,6 +189,8 @@ FILE_UPLOAD_HANDLERS = [
 ]
 
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+# Signature V4 everywhere: presigned part URLs then sign Content-Length (V2 cannot).
+AWS_S3_SIGNATURE_VERSION = "s3v4"
 if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
     AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default="us-east-1")
@@ -297,6 +299,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="100/minute"),
         "user": env("API_THROTTLE_USER", default="2000/minute"),
+        # POST /videos/{id}/reprocess/ per user: each one is a full transcode.
+        "video_reprocess": env("VIDEO_REPROCESS_RATE", default="10/hour"),
     },
     # Throttles take the client address from X-Forwarded-For only through trusted proxies.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
@@ -422,6 +426,8 @@ TUS_UPLOAD_DIR = Path(env("TUS_UPLOAD_DIR", default=str(VAR_DIR / "tus")))
 # multipart upload's object opens it, so this keeps the web process flat for big files.
 AWS_S3_MAX_MEMORY_SIZE = env.int("AWS_S3_MAX_MEMORY_SIZE", default=8 * 1024 * 1024)
 S3_MULTIPART_PART_SIZE = env.int("S3_MULTIPART_PART_SIZE", default=16 * 1024 * 1024)
+# Uploads (tus and S3 multipart together) a non-staff account may have open at once (0: no limit).
+UPLOADS_MAX_OPEN_PER_USER = env.int("UPLOADS_MAX_OPEN_PER_USER", default=10)
 # The API schema names the video status enum after its model (jobs also have a `status`).
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["VideoStatusEnum"] = (
     "videos.models.VideoStatus"
@@ -430,6 +436,10 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["VideoStatusEnum"] = 
 # --- Commerce -------------------------------------------------------------------------
 SHOP_CURRENCY = env("SHOP_CURRENCY", default="TWD")
 ORDER_PAYMENT_TIMEOUT_MINUTES = env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30)
+# Quotas of non-staff accounts (429 past them; 0 = no limit): orders awaiting payment at
+# once, and how many of one product one order may hold.
+ORDERS_MAX_UNPAID_PER_USER = env.int("ORDERS_MAX_UNPAID_PER_USER", default=3)
+ORDER_MAX_QUANTITY_PER_LINE = env.int("ORDER_MAX_QUANTITY_PER_LINE", default=10)
 CART_ABANDONED_AFTER_HOURS = env.int("CART_ABANDONED_AFTER_HOURS", default=24)
 STREAM_RETENTION_DAYS = env.int("STREAM_RETENTION_DAYS", default=90)
 PAYMENT_RETRY_MAX_ATTEMPTS = env.int("PAYMENT_RETRY_MAX_ATTEMPTS", default=3)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
@@ -20,6 +21,12 @@ def _clean_test_area() -> None:
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True, exist_ok=True)
     (Path(settings.VAR_DIR) / "broker/control").mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Start each test with an empty cache: throttle counters must not carry over."""
+    cache.clear()
 
 
 @pytest.fixture

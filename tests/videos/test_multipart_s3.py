@@ -6,6 +6,7 @@ The client PUTs the parts to the presigned URLs itself, with `requests`, as a br
 import struct
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -317,3 +318,18 @@ def test_cleanup_aborts_stale_uploads_and_ones_nobody_owns(bucket, user_client, 
     assert not MultipartUpload.objects.filter(pk=stale["upload_id"]).exists()
     live_upload = MultipartUpload.objects.get(pk=live["upload_id"])
     assert [u["UploadId"] for u in _pending_uploads(bucket)] == [live_upload.s3_upload_id]
+
+
+def test_each_part_url_is_signed_for_its_exact_size(bucket, user_client, big_clip, small_parts):
+    data = big_clip.read_bytes()
+
+    body = _start(user_client, size=len(data)).json()
+
+    sizes = [part["size"] for part in body["parts"]]
+    assert sizes == [5 * MiB, len(data) - 5 * MiB]
+    for part in body["parts"]:
+        query = parse_qs(urlsplit(part["url"]).query)
+        # S3 checks the signed Content-Length: a PUT of any other size is refused.
+        assert "content-length" in query.get("X-Amz-SignedHeaders", [""])[0].split(";"), part["url"]
+    etags = [_put(p["url"], _part(data, p, body["part_size"])) for p in body["parts"]]
+    assert all(etags)

@@ -36,6 +36,9 @@ class MultipartCreateSerializer(serializers.Serializer):
 class PartUrlSerializer(serializers.Serializer):
     part_number = serializers.IntegerField()
     url = serializers.URLField(help_text="PUT the part's bytes here; keep the ETag it answers.")
+    size = serializers.IntegerField(
+        help_text="Send exactly this many bytes: the URL's signature covers Content-Length."
+    )
 
 
 class UploadedPartSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from rest_framework.exceptions import NotFound
 from videos.services import video_create
 from videos.uploads import partials
 from videos.uploads.models import TusUpload, UploadStatus
+from videos.uploads.services.quotas import upload_sessions_quota_check
 from videos.validation import (
     UploadRejected,
     check_extension,
@@ -80,6 +81,7 @@ def tus_upload_create(
     check_extension(filename)
     check_size(length)
     title = check_title(title or PurePath(filename).stem)
+    upload_sessions_quota_check(owner=owner)
     upload = TusUpload.objects.create(
         owner=owner,
         filename=filename,
