@@ -467,6 +467,10 @@ SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
 RENDER_WEBHOOK_SECRET = env("RENDER_WEBHOOK_SECRET", default="")
 RENDER_RETRY_BACKOFF_SECONDS = env.int("RENDER_RETRY_BACKOFF_SECONDS", default=60)
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+# Outbound webhook URLs use port 80 or 443, plus the ports listed here (e.g. 8443).
+WEBHOOK_ALLOWED_PORTS = env.list("WEBHOOK_ALLOWED_PORTS", cast=int, default=[])
+# One outbound webhook attempt (connect, send, the answer) gets at most this many seconds.
+WEBHOOK_ATTEMPT_DEADLINE_SECONDS = env.float("WEBHOOK_ATTEMPT_DEADLINE_SECONDS", default=30)
 WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 # Seconds to wait before each webhook attempt (8 attempts over about 28 hours).
 WEBHOOK_RETRY_SCHEDULE_SECONDS = env.list(

@@ -1,12 +1,12 @@
 """Job API payloads: the job, its compact status, submissions, job types and statistics."""
 
-import json
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.parsers import loads_strict
 from jobs.models import ProcessingJob
 from jobs.registry import JobType
 
@@ -111,7 +111,7 @@ class ParamsField(serializers.Field):
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, str):
             try:
-                data = json.loads(data) if data.strip() else {}
+                data = loads_strict(data) if data.strip() else {}
             except ValueError as exc:
                 self.fail("invalid_json", error=exc)
         if not isinstance(data, dict):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 
+from videos.models import DESCRIPTION_MAX_LENGTH
 from videos.services import video_create
 from videos.uploads import partials
 from videos.uploads.models import TusUpload, UploadStatus
@@ -81,6 +82,12 @@ def tus_upload_create(
     check_extension(filename)
     check_size(length)
     title = check_title(title or PurePath(filename).stem)
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise UploadRejected(
+            f"The description is {len(description)} characters; at most "
+            f"{DESCRIPTION_MAX_LENGTH} are kept.",
+            code="description_too_long",
+        )
     upload_sessions_quota_check(owner=owner)
     upload = TusUpload.objects.create(
         owner=owner,
