@@ -9,6 +9,7 @@ from django.utils import timezone
 from commerce.models import CustomerProfile, OtpChallenge
 from jobs.models import ProcessingJob
 from notifications.models import Notification
+from notifications.sealing import unseal
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def _send(client, phone: str = PHONE, ip: str = "203.0.113.7"):
 
 def _sent_code(phone: str = PHONE) -> str:
     sms = Notification.objects.filter(channel="sms", recipient=phone).order_by("-pk").first()
-    return sms.context["code"]
+    return unseal(sms.context)["code"]
 
 
 def test_code_is_texted_urgently_and_stored_only_as_a_hash(api_client):
@@ -35,7 +36,7 @@ def test_code_is_texted_urgently_and_stored_only_as_a_hash(api_client):
     assert sms.template == "commerce/otp_code"
     assert sms.urgent
     assert sms.job.queue == "high_priority"
-    code = sms.context["code"]
+    code = unseal(sms.context)["code"]
     assert len(code) == 6 and code.isdigit()
     challenge = OtpChallenge.objects.get()
     assert code not in challenge.code_hash

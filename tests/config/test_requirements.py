@@ -47,6 +47,7 @@ IMPORT_NAMES = {
     "django-storages": "storages",
     "imageio-ffmpeg": "imageio_ffmpeg",
     "pillow": "PIL",
+    "cryptography": "cryptography",
     "prometheus-client": "prometheus_client",
 }
 
