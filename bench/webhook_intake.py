@@ -72,6 +72,8 @@ def server_env(var_dir: Path, database_url: str | None) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "STRIPE_WEBHOOK_SECRET": SECRET,
         "API_THROTTLE_USER": "1000000/minute",
+        # The setup places 20 unpaid orders for one customer.
+        "ORDERS_MAX_UNPAID_PER_USER": "0",
     }
     env.pop("PYTEST_VERSION", None)
     if database_url:

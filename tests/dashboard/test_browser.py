@@ -264,10 +264,13 @@ def test_the_api_docs_and_the_admin_work_under_the_content_security_policy(
 ):
     page = new_page(browser, live_server)
 
+    # Both load a large bundle and then the whole schema: give them time on a busy machine.
     page.goto("/api/docs/")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Reelhouse API")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text(
+        "Reelhouse API", timeout=60_000
+    )
     page.goto("/api/redoc/")
-    expect(page.locator("h1").first).to_contain_text("Reelhouse API")
+    expect(page.locator("h1").first).to_contain_text("Reelhouse API", timeout=60_000)
     page.goto("/admin/login/")
     page.fill("#id_username", staff_user.username)
     page.fill("#id_password", "pass-word-123")
