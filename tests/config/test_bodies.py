@@ -121,3 +121,14 @@ def test_a_malformed_content_length_is_a_400(user_client):
     )
 
     assert response.status_code == 400
+
+
+def test_the_stripe_webhook_takes_json_only(api_client):
+    response = api_client.generic(
+        "POST",
+        "/api/v1/webhooks/payments/stripe/",
+        "type=payment_intent.succeeded",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 415
