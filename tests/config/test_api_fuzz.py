@@ -1,8 +1,10 @@
-"""Schemathesis against /api/schema/: no input a stranger can send makes a server error.
+"""Schemathesis against /api/schema/: no input makes a server error.
 
 Every operation gets generated requests, valid and invalid, sent through the WSGI app
-with a regular (non-staff) user's token; the test fails on any 5xx. The example budget is
-small so the whole run stays within a couple of minutes (FUZZ_MAX_EXAMPLES to raise it).
+with a regular (non-staff) user's token, then with a staff token (staff reach the write
+endpoints of the catalogue and the operator actions); the test fails on any 5xx. The
+example budget is small so the run stays within a couple of minutes (FUZZ_MAX_EXAMPLES
+raises it).
 """
 
 import os
@@ -50,6 +52,11 @@ def stranger_token(db) -> str:
     return auth_token_issue(user=UserFactory()).token
 
 
+@pytest.fixture
+def staff_token(db) -> str:
+    return auth_token_issue(user=UserFactory(is_staff=True, is_superuser=True)).token
+
+
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
@@ -59,15 +66,27 @@ def _tus_chunk(ctx, value) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
 
-@schema.parametrize()
-@settings(
+FUZZ_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,
     derandomize=True,
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
-def test_no_request_makes_a_server_error(case, stranger_token):
-    response = case.call(headers={"Authorization": f"Token {stranger_token}"})
 
+
+def _call_and_check(case, token: str) -> None:
+    response = case.call(headers={"Authorization": f"Token {token}"})
     case.validate_response(response, checks=[not_a_server_error])
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_no_request_from_a_stranger_makes_a_server_error(case, stranger_token):
+    _call_and_check(case, stranger_token)
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_no_request_from_staff_makes_a_server_error(case, staff_token):
+    _call_and_check(case, staff_token)
