@@ -61,7 +61,9 @@ def _settings_of(env: dict[str, str], *names: str) -> list[str]:
 
 
 def test_the_sqlite_database_is_created_owner_only(tmp_path):
-    assert _manage("migrate", "--noinput", env={"VAR_DIR": str(tmp_path)}).returncode == 0
+    env = {"VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+
+    assert _manage("migrate", "--noinput", env=env).returncode == 0
 
     mode = stat.S_IMODE((tmp_path / "db.sqlite3").stat().st_mode)
     assert mode & 0o077 == 0, oct(mode)
