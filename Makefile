@@ -5,19 +5,32 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CELERY := $(VENV)/bin/celery
 PORT ?= 8000
+# The system's queues; user-submitted generic jobs have a worker of their own (user_jobs).
 QUEUES := high_priority,default,low_priority,video_processing,maintenance
-REQS := requirements/base.txt requirements/dev.txt requirements/prod.txt
+USER_QUEUE := user_jobs
+# requirements/*.in are what we ask for; requirements/*.txt are compiled from them with
+# every pin and hash (`make requirements`). dev.txt holds prod.txt, flower.txt and the tools.
+REQ_SETS := base prod flower dev
+REQS := $(REQ_SETS:%=requirements/%.txt)
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format worker beat flower clean
+.PHONY: install requirements run test lint format worker beat flower clean
 
 $(STAMP): $(REQS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/dev.txt -r requirements/prod.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Compile requirements/*.in into pinned, hashed requirements/*.txt (keeps existing pins).
+requirements: install
+	for set in $(REQ_SETS); do \
+	  $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	    --no-emit-index-url --no-emit-find-links \
+	    --output-file requirements/$$set.txt requirements/$$set.in || exit 1; \
+	done
 
 ## Set up (venv, migrations, periodic tasks, demo admin) and run web + worker + beat until Ctrl-C.
 run: install
@@ -26,9 +39,10 @@ run: install
 	$(PY) manage.py create_demo_admin
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Reelhouse on http://127.0.0.1:$(PORT)/ (admin /admin/, API docs /api/docs/, dashboard /dashboard/)"
-	@# Stop all three when any one exits or on Ctrl-C (signal only our own children, once).
+	@# Stop them all when any one exits or on Ctrl-C (signal only our own children, once).
 	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
 	$(CELERY) -A config worker -Q $(QUEUES) -c 2 -E -l INFO -n reelhouse@%h & \
+	$(CELERY) -A config worker -Q $(USER_QUEUE) -c 1 -E -l INFO -n user-jobs@%h & \
 	$(CELERY) -A config beat -l INFO & \
 	$(PY) manage.py runserver 0.0.0.0:$(PORT) --noreload & \
 	wait -n
@@ -48,13 +62,14 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 worker: install
-	$(CELERY) -A config worker -Q $(QUEUES) -E -l INFO
+	$(CELERY) -A config worker -Q $(QUEUES),$(USER_QUEUE) -E -l INFO
 
 beat: install
 	$(CELERY) -A config beat -l INFO
 
+## Flower on 127.0.0.1 only; set FLOWER_BASIC_AUTH=user:password before exposing it anywhere.
 flower: install
-	$(CELERY) -A config flower --port=5555
+	$(CELERY) -A config flower --address=127.0.0.1 --port=5555
 
 clean:
 	rm -rf var/test var/broker

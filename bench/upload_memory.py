@@ -334,9 +334,9 @@ def main() -> None:
         "shell",
         "-c",
         "from django.contrib.auth import get_user_model;"
-        "from rest_framework.authtoken.models import Token;"
+        "from knox.models import AuthToken;"
         "u = get_user_model().objects.create_user('bench', password='bench-pass-123');"
-        "print(Token.objects.create(user=u).key)",
+        "print(AuthToken.objects.create(user=u)[1])",
     ).split()[-1]  # Django 5.2's shell may print a note about auto-imports first
 
     port = free_port()

@@ -42,7 +42,7 @@ PRODUCTS_PATH = "/api/v1/products/"
 SETUP = """
 from decimal import Decimal
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from commerce.models import Product
 from commerce.services.orders import OrderLine, order_place
 user = get_user_model().objects.create_user("bench", "bench@example.com", "bench-pass-123")
@@ -52,7 +52,7 @@ product = Product.objects.create(
 for n in range(4):
     Product.objects.create(sku=f"BENCH-{n}", name=f"Item {n}", price=Decimal("10.00"), stock=10)
 orders = [order_place(user=user, lines=[OrderLine(product.pk, 1)]).pk for _ in range(20)]
-print("BENCH", Token.objects.create(user=user).key, ",".join(map(str, orders)))
+print("BENCH", AuthToken.objects.create(user=user)[1], ",".join(map(str, orders)))
 """
 
 
@@ -72,6 +72,8 @@ def server_env(var_dir: Path, database_url: str | None) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "STRIPE_WEBHOOK_SECRET": SECRET,
         "API_THROTTLE_USER": "1000000/minute",
+        # The setup places 20 unpaid orders for one customer.
+        "ORDERS_MAX_UNPAID_PER_USER": "0",
     }
     env.pop("PYTEST_VERSION", None)
     if database_url:

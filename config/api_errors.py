@@ -8,6 +8,7 @@ where `errors` maps field names to messages for validation failures.
 import logging
 from typing import Any
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -30,8 +31,24 @@ def _first_message(errors: Any) -> str:
     return str(errors)
 
 
+def _out_of_range(exc: Exception, context: dict) -> Response:
+    """A value the database cannot hold (a number past 64 bits, text past its column)."""
+    view = context.get("view")
+    logger.warning("value out of range in %s: %r", view.__class__.__name__, exc)
+    body = {
+        "detail": "A value in the request is out of range for its field (a number too large "
+        "or a text too long); check it and send it again.",
+        "code": "out_of_range",
+        "errors": {},
+    }
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Render DRF exceptions in the project's error body."""
+    if isinstance(exc, OverflowError | DataError):
+        # The last line of defence: fields are bounded where they are declared.
+        return _out_of_range(exc, context)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

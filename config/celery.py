@@ -14,7 +14,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("reelhouse")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
-QUEUE_NAMES = ("high_priority", "default", "low_priority", "video_processing", "maintenance")
+# `user_jobs` takes the generic jobs users submit through the API, so a flood of them
+# cannot delay the system's own work (notifications and webhooks run on `default`).
+USER_JOBS_QUEUE = "user_jobs"
+QUEUE_NAMES = (
+    "high_priority",
+    "default",
+    USER_JOBS_QUEUE,
+    "low_priority",
+    "video_processing",
+    "maintenance",
+)
 
 # x-max-priority makes RabbitMQ honour message priorities; Redis uses priority_steps
 # (see settings); the filesystem broker ignores priorities.
@@ -33,6 +43,8 @@ app.conf.task_routes = {
     "jobs.maintenance.*": {"queue": "maintenance"},
     # The seed's thumbnail entry point only writes a job row: it must not wait behind encodes.
     "videos.generate_thumbnail": {"queue": "default"},
+    "jobs.generic.noop": {"queue": "default"},
+    "jobs.generic.*": {"queue": USER_JOBS_QUEUE},
     "videos.*": {"queue": "video_processing"},
     "commerce.payments.*": {"queue": "high_priority"},
     "commerce.orders.*": {"queue": "high_priority"},

@@ -7,7 +7,9 @@ switch to PostgreSQL, Redis/RabbitMQ and S3.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from corsheaders.defaults import default_headers as cors_default_headers
@@ -23,8 +25,11 @@ if (BASE_DIR / ".env").exists():
 # workers that integration tests start as subprocesses: they all share one test area.
 TESTING = "PYTEST_VERSION" in os.environ
 
+# Files this process creates (the SQLite database, uploads, media, logs) are readable by
+# its own user only; set before anything below creates one.
+os.umask(0o077)
 VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var" / ("test" if TESTING else ""))))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -32,7 +37,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0.")
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+if TESTING:
+    ALLOWED_HOSTS.append("testserver")  # the host name of Django's test client
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -45,12 +52,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files
     "django_celery_beat",
     "django_celery_results",
     "storages",
+    "accounts",
     "jobs",
     "videos",
     "commerce",
@@ -59,7 +69,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before anything that can answer a request
+    # Refuse oversized bodies from their Content-Length, before anything reads them.
+    "config.body_limits.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in lockout flagged during the request into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -115,6 +130,35 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# --- Sign-in: API tokens, failed sign-ins, client addresses --------------------------
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Proxies in front of the site that append to X-Forwarded-For (0: ignore the header, as
+# anyone can send it). Client addresses for throttles and lockouts come from it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# API tokens (django-rest-knox): stored as hashes, one per sign-in, expiring.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24 * 7)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+# At most LOGIN_FAILURE_LIMIT failed sign-ins per username and per client address; then
+# 429 until LOGIN_FAILURE_WINDOW_SECONDS pass without another failure (token endpoint,
+# OTP verify, admin and dashboard logins).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=60)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # failures are what we count; successes need no log
+AXES_VERBOSE = False
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
@@ -131,11 +175,25 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # seconds (S3: presigned; local disk: signed for the requesting user, see config/media.py).
 MEDIA_URL_EXPIRE_SECONDS = env.int("MEDIA_URL_EXPIRE_SECONDS", default=3600)
 FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "uploads")
+# Stored files and folders: owner only (the web and worker processes run as one user).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 # Uploads larger than this stream to FILE_UPLOAD_TEMP_DIR instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Body caps (config/body_limits.py): JSON and form bodies; multipart uploads other than
+# videos (job files). Videos take up to VIDEO_MAX_UPLOAD_BYTES on their own routes only.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "config.body_limits.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+# Signature V4 everywhere: presigned part URLs then sign Content-Length (V2 cannot).
+AWS_S3_SIGNATURE_VERSION = "s3v4"
 if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
     AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default="us-east-1")
@@ -157,6 +215,33 @@ STORAGES = {
     },
 }
 
+# --- Content-Security-Policy (django-csp) on every response --------------------------
+# Scripts only from our own static files (the admin, dashboard, Swagger UI and ReDoc have
+# no inline script). Inline styles are allowed: the admin and ReDoc set them. Media may
+# also come from the S3 endpoint, whose presigned URLs the pages show and upload to.
+_MEDIA_ORIGINS = []
+if AWS_STORAGE_BUCKET_NAME:
+    _endpoint = urlsplit(AWS_S3_ENDPOINT_URL or "https://s3.amazonaws.com")
+    _MEDIA_ORIGINS = [f"{_endpoint.scheme}://{_endpoint.netloc}"]
+    if not AWS_S3_ENDPOINT_URL:
+        _MEDIA_ORIGINS.append("https://*.amazonaws.com")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *_MEDIA_ORIGINS],
+        "media-src": ["'self'", "blob:", *_MEDIA_ORIGINS],
+        "connect-src": ["'self'", *_MEDIA_ORIGINS],
+        "font-src": ["'self'", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+}
+
 # --- Email and SMS --------------------------------------------------------------------
 # Tests use the file backend so mail sent by a worker process is visible to the test.
 EMAIL_BACKEND = env(
@@ -175,25 +260,34 @@ EMAIL_TIMEOUT = 15
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Reelhouse <noreply@localhost>")
 
 # --- Security (production mode: DEBUG=0) ----------------------------------------------
-if not DEBUG:
+# Trust X-Forwarded-Proto only behind a proxy that sets it (anyone else could send it).
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preloading is hard to undo (browsers ship the list), so it is the operator's choice.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "SAMEORIGIN"  # the admin's video player embeds media from this site
-SILENCED_SYSTEM_CHECKS = ["security.W019"]  # W019 asks for DENY; SAMEORIGIN is deliberate
+SILENCED_SYSTEM_CHECKS = [
+    "security.W019",  # W019 asks for DENY; SAMEORIGIN is deliberate
+    "security.W021",  # W021 asks for HSTS preload, which is opt-in (SECURE_HSTS_PRELOAD)
+]
 
 # --- Django REST framework ------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only (415 otherwise); views that take files add the multipart parser.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.StrictJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
@@ -208,7 +302,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="100/minute"),
         "user": env("API_THROTTLE_USER", default="2000/minute"),
+        # POST /videos/{id}/reprocess/ per user: each one is a full transcode.
+        "video_reprocess": env("VIDEO_REPROCESS_RATE", default="10/hour"),
     },
+    # Throttles take the client address from X-Forwarded-For only through trusted proxies.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
 }
@@ -217,6 +315,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Video processing, background jobs and live commerce.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise show a badge image from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a `status` field; give each status enum its own schema name.
     "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "jobs.models.JobStatus"},
@@ -303,6 +407,10 @@ JOBS_STUCK_AFTER_MINUTES = env.int("JOBS_STUCK_AFTER_MINUTES", default=120)
 JOBS_RETENTION_DAYS = env.int("JOBS_RETENTION_DAYS", default=30)
 JOBS_CLEANUP_BATCH_SIZE = env.int("JOBS_CLEANUP_BATCH_SIZE", default=5000)
 JOBS_PROGRESS_INTERVAL_SECONDS = env.float("JOBS_PROGRESS_INTERVAL_SECONDS", default=1.0)
+# Quotas of non-staff accounts (0 = no limit): jobs waiting or running at once, and the
+# longest `sleep` job they may submit.
+JOBS_MAX_ACTIVE_PER_USER = env.int("JOBS_MAX_ACTIVE_PER_USER", default=20)
+JOBS_USER_SLEEP_MAX_SECONDS = env.int("JOBS_USER_SLEEP_MAX_SECONDS", default=60)
 DEMO_ADMIN_USERNAME = env("DEMO_ADMIN_USERNAME", default="admin")
 DEMO_ADMIN_PASSWORD = env("DEMO_ADMIN_PASSWORD", default="")
 FLOWER_URL = env("FLOWER_URL", default="")
@@ -346,6 +454,8 @@ TUS_UPLOAD_DIR = Path(env("TUS_UPLOAD_DIR", default=str(VAR_DIR / "tus")))
 # multipart upload's object opens it, so this keeps the web process flat for big files.
 AWS_S3_MAX_MEMORY_SIZE = env.int("AWS_S3_MAX_MEMORY_SIZE", default=8 * 1024 * 1024)
 S3_MULTIPART_PART_SIZE = env.int("S3_MULTIPART_PART_SIZE", default=16 * 1024 * 1024)
+# Uploads (tus and S3 multipart together) a non-staff account may have open at once (0: no limit).
+UPLOADS_MAX_OPEN_PER_USER = env.int("UPLOADS_MAX_OPEN_PER_USER", default=10)
 # The API schema names the video status enum after its model (jobs also have a `status`).
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["VideoStatusEnum"] = (
     "videos.models.VideoStatus"
@@ -354,6 +464,10 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["VideoStatusEnum"] = 
 # --- Commerce -------------------------------------------------------------------------
 SHOP_CURRENCY = env("SHOP_CURRENCY", default="TWD")
 ORDER_PAYMENT_TIMEOUT_MINUTES = env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30)
+# Quotas of non-staff accounts (429 past them; 0 = no limit): orders awaiting payment at
+# once, and how many of one product one order may hold.
+ORDERS_MAX_UNPAID_PER_USER = env.int("ORDERS_MAX_UNPAID_PER_USER", default=3)
+ORDER_MAX_QUANTITY_PER_LINE = env.int("ORDER_MAX_QUANTITY_PER_LINE", default=10)
 CART_ABANDONED_AFTER_HOURS = env.int("CART_ABANDONED_AFTER_HOURS", default=24)
 STREAM_RETENTION_DAYS = env.int("STREAM_RETENTION_DAYS", default=90)
 PAYMENT_RETRY_MAX_ATTEMPTS = env.int("PAYMENT_RETRY_MAX_ATTEMPTS", default=3)
@@ -381,6 +495,10 @@ SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
 RENDER_WEBHOOK_SECRET = env("RENDER_WEBHOOK_SECRET", default="")
 RENDER_RETRY_BACKOFF_SECONDS = env.int("RENDER_RETRY_BACKOFF_SECONDS", default=60)
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+# Outbound webhook URLs use port 80 or 443, plus the ports listed here (e.g. 8443).
+WEBHOOK_ALLOWED_PORTS = env.list("WEBHOOK_ALLOWED_PORTS", cast=int, default=[])
+# One outbound webhook attempt (connect, send, the answer) gets at most this many seconds.
+WEBHOOK_ATTEMPT_DEADLINE_SECONDS = env.float("WEBHOOK_ATTEMPT_DEADLINE_SECONDS", default=30)
 WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 # Seconds to wait before each webhook attempt (8 attempts over about 28 hours).
 WEBHOOK_RETRY_SCHEDULE_SECONDS = env.list(

@@ -22,7 +22,7 @@ from billiard.exceptions import SoftTimeLimitExceeded
 from celery import Task
 
 from jobs import services
-from jobs.errors import JobCancelled, PermanentJobError, TransientJobError
+from jobs.errors import JobCancelled, PermanentJobError, TransientJobError, people_message
 from jobs.progress import JobRun
 from jobs.registry import get_job_type
 
@@ -84,8 +84,9 @@ class JobTask(Task):
             return {"job_id": job_id, "status": "failed"}
         except Exception as exc:
             transient = isinstance(exc, (TransientJobError, *spec.retry_for))
-            error = f"{exc.__class__.__name__}: {exc}"
+            error = people_message(exc, transient=transient)
             if transient and job.attempts < job.max_attempts:
+                logger.warning("job attempt failed job_id=%s: %r", job_id, exc)
                 countdown = retry_countdown(job.attempts)
                 services.job_schedule_retry(job_id=job_id, error=error, countdown=countdown)
                 raise self.retry(exc=exc, countdown=countdown) from exc

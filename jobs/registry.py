@@ -38,6 +38,9 @@ class JobType:
     # Writes results under jobs/outputs/{job_id}/ (deleted with the job by cleanup).
     produces_files: bool = False
     user_submittable: bool = False
+    # Acts outside Reelhouse (mail to any address, money, messages): staff may submit it,
+    # other accounts get a 403.
+    staff_only: bool = False
     description: str = ""
     # Called inside the transaction that fails / cancels the job, to keep domain rows
     # (a video, an order) consistent with their job even when a worker died.
@@ -65,6 +68,11 @@ def get_job_type(name: str) -> JobType:
 
 def all_job_types() -> list[JobType]:
     return sorted(_registry.values(), key=lambda jt: jt.name)
+
+
+def submittable_job_types(*, staff: bool) -> list[JobType]:
+    """The job types a user may submit through the API (staff also get staff-only ones)."""
+    return [jt for jt in all_job_types() if jt.user_submittable and (staff or not jt.staff_only)]
 
 
 def job_task(

@@ -1,6 +1,5 @@
 """Job API payloads: the job, its compact status, submissions, job types and statistics."""
 
-import json
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.media import media_url
+from config.parsers import loads_strict
 from jobs import storage
 from jobs.models import ProcessingJob
 from jobs.registry import JobType
@@ -140,7 +140,7 @@ class ParamsField(serializers.Field):
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, str):
             try:
-                data = json.loads(data) if data.strip() else {}
+                data = loads_strict(data) if data.strip() else {}
             except ValueError as exc:
                 self.fail("invalid_json", error=exc)
         if not isinstance(data, dict):
@@ -226,11 +226,14 @@ def field_summary(name: str, field: serializers.Field) -> dict[str, Any]:
     return summary
 
 
-def job_type_summary(spec: JobType) -> dict[str, Any]:
-    """What a client needs to offer a job type: name, description, files, params fields."""
+def job_type_summary(spec: JobType, *, user: Any = None) -> dict[str, Any]:
+    """What a client needs to offer a job type: name, description, files, params fields.
+
+    The fields are those `user` gets (a type may allow non-staff accounts less).
+    """
     fields: list[dict[str, Any]] = []
     if spec.params_serializer is not None:
-        for name, field in spec.params_serializer().fields.items():
+        for name, field in spec.params_serializer(context={"user": user}).fields.items():
             if name == "files" and spec.accepts_files != "none":
                 continue  # filled from the uploads
             if not field.read_only:

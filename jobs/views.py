@@ -1,20 +1,22 @@
 """The jobs API: list, submit, inspect, cancel and retry jobs; types and statistics."""
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.parsers import StrictJSONParser
 from jobs import selectors, services
 from jobs.errors import JobStateError
 from jobs.filters import JobFilter
 from jobs.models import ProcessingJob
-from jobs.registry import all_job_types, get_job_type
+from jobs.registry import submittable_job_types
 from jobs.serializers import (
     JobCancelSerializer,
     JobCreateSerializer,
@@ -62,7 +64,6 @@ class JobViewSet(
     serializer_class = JobSerializer
     filterset_class = JobFilter
     pagination_class = JobPagination
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     search_fields = ["job_type", "id", "error"]
     ordering_fields = [
         "created_at",
@@ -77,6 +78,14 @@ class JobViewSet(
     ]
     ordering = ["-created_at"]
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+
+    def get_parsers(self) -> list:
+        # Only submitting takes files (multipart); everything else is JSON. Called before
+        # `self.action` is set, so the action is looked up from the method.
+        method = (getattr(self.request, "method", None) or "").lower()
+        if getattr(self, "action_map", {}).get(method) == "create":
+            return [StrictJSONParser(), MultiPartParser()]
+        return super().get_parsers()
 
     def get_queryset(self) -> QuerySet[ProcessingJob]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
@@ -145,7 +154,9 @@ class JobViewSet(
             # Jobs started by another app belong to its workflow (e.g. re-upload a video).
             raise PermissionDenied(f"Only staff can retry {job.job_type} jobs.")
         try:
-            new_job = services.job_retry(job=job, created_by=request.user)
+            with transaction.atomic():
+                services.user_jobs_quota_check(user=request.user)
+                new_job = services.job_retry(job=job, created_by=request.user)
         except JobStateError as exc:
             raise JobConflict(str(exc)) from exc
         body = JobSerializer(new_job, context=self.get_serializer_context()).data
@@ -176,11 +187,10 @@ class JobViewSet(
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def types(self, request: Request) -> Response:
         """Submittable job types with a summary of their params, to build forms from."""
-        return Response([job_type_summary(jt) for jt in all_job_types() if jt.user_submittable])
+        job_types = submittable_job_types(staff=request.user.is_staff)
+        return Response([job_type_summary(jt, user=request.user) for jt in job_types])
 
 
 def _user_submittable(job_type: str) -> bool:
-    try:
-        return get_job_type(job_type).user_submittable
-    except LookupError:
-        return False
+    """A type a non-staff user may submit (and so retry)."""
+    return any(jt.name == job_type for jt in submittable_job_types(staff=False))

@@ -114,8 +114,8 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["url", "owner", "is_active", "failure_streak", "disabled_reason", "created_at"]
-    list_filter = ["is_active", "created_at"]
+    list_display = ["url", "owner", "all_objects", "is_active", "failure_streak", "created_at"]
+    list_filter = ["is_active", "all_objects", "created_at"]
     search_fields = ["url", "owner__username", "description"]
     raw_id_fields = ["owner"]
     exclude = ["secret"]  # shown to the owner once; never in the admin

@@ -3,13 +3,22 @@
 The target is resolved and checked when the request is made (not only when the endpoint
 was saved), and the connection goes to the address that was checked. Redirects are not
 followed: a 3xx is a failed attempt like any other non-2xx answer.
+
+Each attempt has one deadline for everything (connect, send, headers, the excerpt):
+requests' timeouts only bound each read, so a receiver answering a byte at a time could
+hold a worker forever. When the deadline passes, the attempt's sockets are shut down.
 """
 
+import contextlib
 import email.utils
 import logging
+import socket
+import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import TracebackType
 
 import requests
 
@@ -58,13 +67,79 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+class AttemptDeadline:
+    """Shut down every socket of an attempt once `seconds` have passed since it started."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def track(self, sock: socket.socket) -> None:
+        """Watch a socket the attempt opened (closing it at once if already too late)."""
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> "AttemptDeadline":
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv/send in the other thread
+
+
 def deliver(
-    *, url: str, body: bytes, headers: dict[str, str], allow_private: bool
+    *,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    allow_private: bool,
+    extra_ports: Collection[int] = (),
+    deadline_seconds: float = 30,
 ) -> DeliveryOutcome:
     """POST `body` to `url` once and describe the outcome; never raise for network trouble."""
+    with AttemptDeadline(deadline_seconds) as deadline:
+        outcome = _post(url, body, headers, allow_private, extra_ports, deadline)
+    if deadline.expired and not outcome.refused:
+        return DeliveryOutcome(
+            error=f"No complete answer within the {deadline_seconds:g} s deadline",
+            duration_ms=outcome.duration_ms,
+        )
+    return outcome
+
+
+def _post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    allow_private: bool,
+    extra_ports: Collection[int],
+    deadline: AttemptDeadline,
+) -> DeliveryOutcome:
     started = time.monotonic()
     try:
-        addresses = check_url(url, allow_private=allow_private)
+        addresses = check_url(url, allow_private=allow_private, extra_ports=extra_ports)
     except UnsafeTarget as exc:
         # A name that does not resolve may resolve later; an internal address will not change.
         unresolved = isinstance(exc.__cause__, OSError | UnicodeError)
@@ -75,7 +150,7 @@ def deliver(
         **headers,
     }
     try:
-        with pinned_session(url, addresses) as session:
+        with pinned_session(url, addresses, on_connect=deadline.track) as session:
             response = session.post(
                 url,
                 data=body,

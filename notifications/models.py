@@ -30,7 +30,7 @@ class VideoRender(models.Model):
         max_length=16, choices=RenderStatus.choices, default=RenderStatus.PENDING
     )
     oss_link = models.URLField(max_length=2048, blank=True, default="")
-    error_message = models.TextField(blank=True, default="")
+    error_message = models.TextField(max_length=2000, blank=True, default="")
     linked_video = models.ForeignKey(
         "videos.Video",
         null=True,
@@ -141,6 +141,11 @@ class WebhookEndpoint(models.Model):
     description = models.CharField(max_length=255, blank=True, default="")
     secret = models.CharField(max_length=128, help_text="whsec_...; shown once on creation.")
     event_types = models.JSONField(default=list, help_text="Subscribed event types.")
+    all_objects = models.BooleanField(
+        default=False,
+        help_text="Receive events about everyone's objects, not only the owner's "
+        "(superusers only).",
+    )
     is_active = models.BooleanField(default=True)
     failure_streak = models.PositiveIntegerField(
         default=0, help_text="Deliveries in a row that failed for good."

@@ -53,6 +53,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
             "url",
             "description",
             "event_types",
+            "all_objects",
             "is_active",
             "failure_streak",
             "disabled_reason",
@@ -77,6 +78,10 @@ class WebhookEndpointWriteSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=WebhookEvent.values), allow_empty=False
     )
     description = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    all_objects = serializers.BooleanField(
+        required=False,
+        help_text="Superusers only: receive events about everyone's objects, not only yours.",
+    )
     is_active = serializers.BooleanField(required=False)
 
 
@@ -139,7 +144,9 @@ class RenderReportSerializer(serializers.Serializer):
     oss_link = serializers.CharField(
         max_length=2048, required=False, allow_blank=True, allow_null=True
     )
-    error_message = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    error_message = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, allow_null=True
+    )
 
     def validate_video_id(self, value: str) -> str:
         return _checked(check_video_id, value)

@@ -16,6 +16,8 @@ VERSION = "v1"
 ID_HEADER = "webhook-id"
 TIMESTAMP_HEADER = "webhook-timestamp"
 SIGNATURE_HEADER = "webhook-signature"
+# Message ids are short tokens (msg_...); a longer header is refused, not stored.
+MAX_WEBHOOK_ID_LENGTH = 255
 
 
 class WebhookSignatureError(ValueError):
@@ -72,6 +74,10 @@ def verify(
     missing = [h for h in (ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER) if not found.get(h)]
     if missing:
         raise WebhookSignatureError(f"Missing webhook header(s): {', '.join(missing)}")
+    if len(found[ID_HEADER]) > MAX_WEBHOOK_ID_LENGTH:
+        raise WebhookSignatureError(
+            f"{ID_HEADER} is longer than {MAX_WEBHOOK_ID_LENGTH} characters"
+        )
     raw_timestamp = found[TIMESTAMP_HEADER].strip()
     if not (raw_timestamp.isascii() and raw_timestamp.isdigit()):
         raise WebhookSignatureError(f"{TIMESTAMP_HEADER} is not a Unix timestamp")

@@ -7,6 +7,7 @@ credentials).
 """
 
 import logging
+import re
 import uuid
 
 import requests
@@ -32,12 +33,25 @@ class SmsPermanentError(SmsError):
     """The gateway refused the message; retrying will not help."""
 
 
+# Runs of 4 or more digits in a message body: one-time codes, never written to a log.
+_CODE = re.compile(r"\d{4,}")
+
+
+def mask_codes(body: str) -> str:
+    """Replace every run of 4+ digits with bullets of the same length."""
+    return _CODE.sub(lambda match: "•" * len(match.group()), body)
+
+
 class ConsoleSmsBackend:
-    """Log each message instead of sending it (development and tests)."""
+    """Log each message instead of sending it (development and tests), codes masked.
+
+    Logs end up in files and log services: a one-time code shown there could be used by
+    anyone who reads them, so digits that could be a code are masked.
+    """
 
     def send(self, *, to: str, body: str) -> str:
         message_id = f"console-{uuid.uuid4().hex[:12]}"
-        logger.info("SMS to %s (id %s): %s", to, message_id, body)
+        logger.info("SMS to %s (id %s): %s", to, message_id, mask_codes(body))
         return message_id
 
 

@@ -1,6 +1,8 @@
 """Refuse outbound webhook targets that resolve to internal addresses, and pin checked ones.
 
-`check_url` resolves a URL's host and refuses it if any address it resolves to is internal.
+`check_url` resolves a URL's host and refuses it if any address it resolves to is internal,
+or if it names a port other than 80 and 443 (and those an operator allowed): a webhook
+must not become a way to poke at SMTP, Redis or admin ports.
 Checking is not enough on its own: DNS can answer differently when the request connects
 (DNS rebinding). `pinned_session` returns a `requests` session that connects to the address
 already checked, while still sending the real Host header and verifying TLS against the
@@ -10,11 +12,14 @@ not pinned to, so a redirect cannot lead it somewhere unchecked.
 
 import ipaddress
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+WEB_PORTS = frozenset({80, 443})
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -26,7 +31,7 @@ class UnsafeTarget(ValueError):
     """A webhook URL is not http(s), cannot be resolved or points at an internal address."""
 
 
-def check_url(url: str, *, allow_private: bool) -> list[str]:
+def check_url(url: str, *, allow_private: bool, extra_ports: Collection[int] = ()) -> list[str]:
     """Resolve `url`'s host and return its addresses, raising UnsafeTarget if any is unsafe."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
@@ -38,6 +43,11 @@ def check_url(url: str, *, allow_private: bool) -> list[str]:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise UnsafeTarget(f"Webhook URL has an invalid port: {exc}") from exc
+    if port not in WEB_PORTS and port not in extra_ports:
+        raise UnsafeTarget(
+            f"Webhook URLs must use port 80 or 443, not {port} "
+            "(an operator can allow more with WEBHOOK_ALLOWED_PORTS)"
+        )
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
@@ -86,12 +96,47 @@ def _nat64_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address:
     return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
 
 
-class PinnedAddressAdapter(HTTPAdapter):
-    """Connect to a fixed address for each pinned hostname, keeping Host, SNI and TLS checks."""
+SocketHook = Callable[[socket.socket], None]
 
-    def __init__(self, pins: Mapping[str, str], **kwargs) -> None:
+
+def _pools_calling(on_connect: SocketHook) -> dict[str, type]:
+    """Connection pool classes whose new sockets are handed to `on_connect`."""
+
+    def connection_class(base: type) -> type:
+        class Connection(base):
+            def _new_conn(self) -> socket.socket:
+                sock = super()._new_conn()
+                on_connect(sock)
+                return sock
+
+        return Connection
+
+    class Pool(HTTPConnectionPool):
+        ConnectionCls = connection_class(HTTPConnectionPool.ConnectionCls)
+
+    class SecurePool(HTTPSConnectionPool):
+        ConnectionCls = connection_class(HTTPSConnectionPool.ConnectionCls)
+
+    return {"http": Pool, "https": SecurePool}
+
+
+class PinnedAddressAdapter(HTTPAdapter):
+    """Connect to a fixed address for each pinned hostname, keeping Host, SNI and TLS checks.
+
+    `on_connect`, if given, receives each socket the adapter opens (to enforce a deadline).
+    """
+
+    def __init__(
+        self, pins: Mapping[str, str], *, on_connect: SocketHook | None = None, **kwargs
+    ) -> None:
         self._pins = {host.lower(): address for host, address in pins.items()}
+        self._on_connect = on_connect
         super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        if self._on_connect is not None:
+            self.poolmanager.pool_classes_by_scheme = _pools_calling(self._on_connect)
 
     def send(self, request: requests.PreparedRequest, **kwargs) -> requests.Response:
         """Send `request` to its pinned address, refusing hosts that were never checked."""
@@ -117,14 +162,16 @@ class PinnedAddressAdapter(HTTPAdapter):
         return host_params, pool_kwargs
 
 
-def pinned_session(url: str, addresses: Sequence[str]) -> requests.Session:
+def pinned_session(
+    url: str, addresses: Sequence[str], *, on_connect: SocketHook | None = None
+) -> requests.Session:
     """Return a session that sends requests for `url`'s host only to `addresses[0]`."""
     host = urlsplit(url).hostname
     if not host or not addresses:
         raise UnsafeTarget("A pinned session needs a URL with a host and a checked address")
     session = requests.Session()
     session.trust_env = False
-    adapter = PinnedAddressAdapter({host: addresses[0]})
+    adapter = PinnedAddressAdapter({host: addresses[0]}, on_connect=on_connect)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

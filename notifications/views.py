@@ -9,7 +9,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,6 +27,7 @@ from notifications.serializers import (
 )
 from notifications.signatures import (
     ID_HEADER,
+    MAX_WEBHOOK_ID_LENGTH,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     WebhookSignatureError,
@@ -73,6 +73,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
             url=data["url"],
             event_types=data["event_types"],
             description=data.get("description", ""),
+            all_objects=data.get("all_objects", False),
         )
         return Response(
             WebhookEndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED
@@ -155,7 +156,6 @@ class RenderNotifyView(APIView):
     """The renderer reports render status: one report or a list of them."""
 
     permission_classes: list = []  # signature or staff token, checked in `post`
-    parser_classes = [JSONParser]
 
     @extend_schema(
         request=RenderReportSerializer,
@@ -186,6 +186,11 @@ class RenderNotifyView(APIView):
     def _authenticate_sender(self, request: Request) -> str | None:
         """Check the signature (or staff token); return the webhook id to deduplicate on."""
         raw_body = request.body  # read before parsing: the signature covers these bytes
+        webhook_id = request.headers.get(ID_HEADER)
+        if webhook_id is not None and len(webhook_id) > MAX_WEBHOOK_ID_LENGTH:
+            raise serializers.ValidationError(
+                {ID_HEADER: [f"At most {MAX_WEBHOOK_ID_LENGTH} characters."]}
+            )
         signed = any(h in request.headers for h in (ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER))
         if signed:
             secret = settings.RENDER_WEBHOOK_SECRET

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import testcases
 from rest_framework.test import APIClient
 
@@ -34,6 +35,12 @@ def _media_served_by_the_app():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(testcases._MediaFilesHandler, "_should_handle", lambda self, path: False)
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Start each test with an empty cache: throttle counters must not carry over."""
+    cache.clear()
 
 
 @pytest.fixture

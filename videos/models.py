@@ -26,13 +26,17 @@ class VideoStatus(models.TextChoices):
     ERROR = "error", "Error"
 
 
+# Descriptions people type (videos, upload sessions): long enough for notes, bounded.
+DESCRIPTION_MAX_LENGTH = 5000
+
+
 class Video(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos"
     )
     title = models.CharField(max_length=255)
-    description = models.TextField(blank=True, default="")
+    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True, default="")
     status = models.CharField(
         max_length=16, choices=VideoStatus.choices, default=VideoStatus.UPLOADING
     )

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from videos.links import rendition_url
-from videos.models import Video
+from videos.models import DESCRIPTION_MAX_LENGTH, Video
 
 
 class VideoUploadSerializer(serializers.Serializer):
@@ -16,7 +16,9 @@ class VideoUploadSerializer(serializers.Serializer):
         help_text="The video (.mp4, .mov, .avi, .mkv or .webm by default).",
     )
     title = serializers.CharField(max_length=255)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class VideoUploadResponseSerializer(serializers.Serializer):

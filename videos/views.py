@@ -9,6 +9,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.throttling import UserRateThrottle
 
 from jobs.errors import JobStateError
 from videos import selectors, storage
@@ -47,6 +48,12 @@ class StorageDown(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "Media storage is unavailable right now; try again in a minute."
     default_code = "storage_unavailable"
+
+
+class ReprocessRateThrottle(UserRateThrottle):
+    """Each reprocess is a full transcode: VIDEO_REPROCESS_RATE per user, then 429."""
+
+    scope = "video_reprocess"
 
 
 class VideoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -141,7 +148,11 @@ class VideoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={202: JobAcceptedSerializer})
-    @action(detail=True, methods=["post"])
+    @action(
+        detail=True,
+        methods=["post"],
+        throttle_classes=[UserRateThrottle, ReprocessRateThrottle],
+    )
     def reprocess(self, request: Request, pk: str | None = None) -> Response:
         video = self.get_object()
         try:

@@ -24,7 +24,7 @@ class LiveStream(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_streams"
     )
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, default="")
+    description = models.TextField(max_length=5000, blank=True, default="")
     status = models.CharField(
         max_length=16, choices=StreamStatus.choices, default=StreamStatus.SCHEDULED
     )

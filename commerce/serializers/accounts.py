@@ -34,5 +34,6 @@ class OtpVerifySerializer(serializers.Serializer):
 
 class OtpLoginSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    expiry = serializers.DateTimeField(allow_null=True, help_text="When the token stops working.")
     user_id = serializers.IntegerField()
     created = serializers.BooleanField(help_text="True when this sign-in created the account.")

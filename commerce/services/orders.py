@@ -27,6 +27,7 @@ from commerce.models.orders import AWAITING_PAYMENT
 from commerce.money import to_minor
 from commerce.services import notices
 from commerce.services.stock import stock_commit, stock_release, stock_reserve
+from config.quotas import QuotaExceeded, is_limited, quota_check, quota_lock
 from jobs.services import job_create
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,29 @@ def _products(quantities: dict[int, int]) -> dict[int, Product]:
         shown = ", ".join(sorted(currencies))
         raise InvalidOrderRequest(f"All products of an order must share one currency; got {shown}.")
     return products
+
+
+def _check_quotas(
+    user: AbstractBaseUser, quantities: dict[int, int], products: dict[int, Product]
+) -> None:
+    """Bound what one account may hold: quantity per line, orders awaiting payment (429)."""
+    if not is_limited(user):
+        return
+    limit = settings.ORDER_MAX_QUANTITY_PER_LINE
+    for product_id, quantity in sorted(quantities.items()):
+        if limit and quantity > limit:
+            raise QuotaExceeded(
+                f"At most {limit} of one product per order; you asked for {quantity} of "
+                f"{products[product_id].name!r}. Lower the quantity."
+            )
+    quota_lock(user)
+    unpaid = Order.objects.filter(user=user, status__in=AWAITING_PAYMENT).count()
+    quota_check(
+        used=unpaid,
+        limit=settings.ORDERS_MAX_UNPAID_PER_USER,
+        what="orders awaiting payment",
+        advice="Pay or cancel one of them first.",
+    )
 
 
 def _record_status(
@@ -139,6 +163,7 @@ def order_place(
             raise InvalidOrderRequest("The cart is empty.")
     quantities = _merged(lines or [])
     products = _products(quantities)
+    _check_quotas(user, quantities, products)
     stock_reserve(quantities=quantities)
 
     currency = next(iter(products.values())).currency

@@ -1,5 +1,7 @@
 """One-time codes by SMS: send (rate limited), verify (attempt limited), sign in.
 
+Signing in issues an API token like the password sign-in does (accounts.services).
+
 Codes are kept only as an HMAC keyed with SECRET_KEY. Limits count the codes sent per
 phone and per client IP in sliding windows (settings.OTP_SEND_LIMITS_PER_*), read from
 the database so they hold across web processes.
@@ -8,7 +10,7 @@ the database so they hold across web processes.
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,8 +18,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from rest_framework.authtoken.models import Token
 
+from accounts.services import auth_token_issue
 from commerce.errors import OtpInvalid, OtpRateLimited
 from commerce.models import CustomerProfile, OtpChallenge
 from commerce.services import notices
@@ -31,6 +33,7 @@ CODE_DIGITS = 6
 class OtpLogin:
     user: AbstractBaseUser
     token: str
+    expiry: datetime | None
     created: bool
 
 
@@ -131,9 +134,9 @@ def _login(phone: str) -> OtpLogin:
             profile = CustomerProfile.objects.select_related("user").get(phone=phone)
     else:
         CustomerProfile.objects.filter(pk=profile.pk).update(phone_verified_at=now)
-    token, _ = Token.objects.get_or_create(user=profile.user)
+    issued = auth_token_issue(user=profile.user)
     logger.info("otp login user_id=%s created=%s", profile.user.pk, created)
-    return OtpLogin(profile.user, token.key, created)
+    return OtpLogin(profile.user, issued.token, issued.expiry, created)
 
 
 def _username(phone: str) -> str:

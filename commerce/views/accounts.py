@@ -6,6 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.lockout import lockout_response, login_allowed, login_failed
+from commerce.errors import OtpInvalid
 from commerce.serializers.accounts import (
     OtpLoginSerializer,
     OtpRequestSerializer,
@@ -13,6 +15,7 @@ from commerce.serializers.accounts import (
     OtpVerifySerializer,
 )
 from commerce.services.otp import otp_send, otp_verify
+from config.client_ip import client_ip
 
 
 class _PublicView(APIView):
@@ -36,7 +39,7 @@ class OtpRequestView(_PublicView):
         serializer = OtpRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         challenge = otp_send(
-            phone=serializer.validated_data["phone"], ip=request.META.get("REMOTE_ADDR")
+            phone=serializer.validated_data["phone"], ip=client_ip(request) or None
         )
         body = {"phone": challenge.phone, "expires_at": challenge.expires_at}
         return Response(OtpSentSerializer(body).data, status=202)
@@ -48,6 +51,7 @@ class OtpVerifyView(_PublicView):
         responses={
             200: OtpLoginSerializer,
             400: OpenApiResponse(description="Wrong, expired or used-up code."),
+            429: OpenApiResponse(description="Too many wrong codes for this phone or address."),
         },
         auth=[],
     )
@@ -55,6 +59,19 @@ class OtpVerifyView(_PublicView):
         """Check the code; answer an API token for the phone's account (created if new)."""
         serializer = OtpVerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        login = otp_verify(**serializer.validated_data)
-        body = {"token": login.token, "user_id": login.user.pk, "created": login.created}
+        # Wrong codes count as failed sign-ins (per phone and per client), like passwords.
+        username = f"otp:{serializer.validated_data['phone']}"
+        if not login_allowed(request._request, username=username):
+            return lockout_response(request._request)
+        try:
+            login = otp_verify(**serializer.validated_data)
+        except OtpInvalid:
+            login_failed(request._request, username=username, sender=type(self))
+            raise
+        body = {
+            "token": login.token,
+            "expiry": login.expiry,
+            "user_id": login.user.pk,
+            "created": login.created,
+        }
         return Response(OtpLoginSerializer(body).data)

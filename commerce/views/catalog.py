@@ -17,6 +17,7 @@ from commerce.serializers.catalog import (
 )
 from commerce.services import carts as cart_services
 from commerce.services.catalog import product_create, product_delete, product_update
+from config.routers import INTEGER_ID
 
 
 class IsStaffOrReadOnly(permissions.BasePermission):
@@ -89,7 +90,7 @@ class CartViewSet(
         return get_object_or_404(Product, pk=product_id)
 
     @extend_schema(request=CartItemQuantitySerializer, responses=CartSerializer)
-    @action(detail=True, methods=["patch", "put"], url_path=r"items/(?P<product_id>[0-9]+)")
+    @action(detail=True, methods=["patch", "put"], url_path=rf"items/(?P<product_id>{INTEGER_ID})")
     def update_item(self, request: Request, pk: str | None, product_id: str) -> Response:
         """Set the quantity of a product in the cart."""
         cart = self.get_object()

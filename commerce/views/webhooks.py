@@ -13,7 +13,8 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -45,6 +46,9 @@ class StripeWebhookView(_WebhookView):
     )
     def post(self, request: Request) -> Response:
         """Receive a Stripe event signed with `Stripe-Signature`."""
+        # The raw body is read, never parsed by DRF, so check its encoding here.
+        if request.content_type.split(";")[0].strip().lower() != "application/json":
+            raise UnsupportedMediaType(request.content_type, "Stripe events are application/json.")
         intake = stripe_webhook_receive(
             body=request.body,  # the raw bytes: the signature covers them exactly
             signature_header=request.headers.get("Stripe-Signature", ""),
@@ -54,7 +58,8 @@ class StripeWebhookView(_WebhookView):
 
 
 class EcpayWebhookView(_WebhookView):
-    parser_classes = [FormParser, MultiPartParser]
+    # ECPay posts application/x-www-form-urlencoded, and nothing else is accepted.
+    parser_classes = [FormParser]
 
     @extend_schema(
         request={"application/x-www-form-urlencoded": OpenApiTypes.OBJECT},

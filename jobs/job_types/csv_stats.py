@@ -10,6 +10,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from rest_framework import serializers
 
+from config.celery import USER_JOBS_QUEUE
 from jobs.errors import PermanentJobError
 from jobs.progress import JobRun
 from jobs.registry import job_task
@@ -112,7 +113,7 @@ def csv_file_stats(run: JobRun, name: str, delimiter: str) -> dict[str, Any]:
 @job_task(
     job_type="csv_stats",
     name="jobs.generic.csv_stats",
-    queue="default",
+    queue=USER_JOBS_QUEUE,
     params_serializer=CsvStatsParams,
     max_attempts=2,
     soft_time_limit=10 * 60,

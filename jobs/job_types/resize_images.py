@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 from PIL import Image, ImageOps, UnidentifiedImageError
 from rest_framework import serializers
 
+from config.celery import USER_JOBS_QUEUE
 from jobs import storage
 from jobs.errors import PermanentJobError
 from jobs.progress import JobRun
@@ -122,7 +123,7 @@ def resize_one(run: JobRun, name: str, sizes: list[str], mode: str) -> list[dict
 @job_task(
     job_type="resize_images",
     name="jobs.generic.resize_images",
-    queue="default",
+    queue=USER_JOBS_QUEUE,
     params_serializer=ResizeImagesParams,
     max_attempts=2,
     soft_time_limit=10 * 60,

@@ -15,6 +15,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from rest_framework import serializers
 
+from config.celery import USER_JOBS_QUEUE
 from jobs.errors import PermanentJobError, TransientJobError
 from jobs.progress import JobRun
 from jobs.registry import job_task
@@ -104,15 +105,16 @@ def send_each(run: JobRun, valid: list[str], subject: str, body: str) -> dict[st
 @job_task(
     job_type="send_emails",
     name="jobs.generic.send_emails",
-    queue="default",
+    queue=USER_JOBS_QUEUE,
     params_serializer=SendEmailsParams,
     max_attempts=3,
     soft_time_limit=10 * 60,
     time_limit=11 * 60,
     user_submittable=True,
+    staff_only=True,  # mail to any address, "From: Reelhouse": an open relay for anyone else
     description=(
-        f"Send a plain-text email to up to {MAX_RECIPIENTS} recipients, one message each; "
-        "invalid addresses are reported, not fatal."
+        f"Staff only. Send a plain-text email to up to {MAX_RECIPIENTS} recipients, one "
+        "message each; invalid addresses are reported, not fatal."
     ),
 )
 def send_emails(run: JobRun) -> dict[str, Any]:

@@ -3,8 +3,10 @@
 import time
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers
 
+from config.celery import USER_JOBS_QUEUE
 from jobs.errors import PermanentJobError, TransientJobError
 from jobs.progress import JobRun
 from jobs.registry import job_task
@@ -20,11 +22,21 @@ class SleepParams(serializers.Serializer):
         help_text="Fail with a transient error on this many first attempts (tests retries).",
     )
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """Cap what a non-staff account may ask for: a sleep holds a worker slot."""
+        fields = super().get_fields()
+        user = self.context.get("user")
+        if user is not None and not user.is_staff:
+            fields["seconds"] = serializers.FloatField(
+                min_value=0, max_value=settings.JOBS_USER_SLEEP_MAX_SECONDS, default=5
+            )
+        return fields
+
 
 @job_task(
     job_type="sleep",
     name="jobs.generic.sleep",
-    queue="default",
+    queue=USER_JOBS_QUEUE,
     params_serializer=SleepParams,
     max_attempts=3,
     user_submittable=True,

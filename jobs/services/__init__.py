@@ -12,7 +12,7 @@ from jobs.services.lifecycle import (
 )
 from jobs.services.maintenance import jobs_cleanup, jobs_requeue_stuck, stuck_jobs
 from jobs.services.operations import job_cancel, job_requeue, job_retry
-from jobs.services.submission import job_submit
+from jobs.services.submission import job_submit, user_jobs_quota_check
 
 __all__ = [
     "job_adopt",
@@ -30,4 +30,5 @@ __all__ = [
     "jobs_cleanup",
     "jobs_requeue_stuck",
     "stuck_jobs",
+    "user_jobs_quota_check",
 ]

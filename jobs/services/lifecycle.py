@@ -17,10 +17,13 @@ from jobs.registry import JobType, UnknownJobType, get_job_type
 logger = logging.getLogger(__name__)
 
 
-def _validated_params(job_type: JobType, params: dict[str, Any]) -> dict[str, Any]:
+def _validated_params(
+    job_type: JobType, params: dict[str, Any], user: AbstractBaseUser | None = None
+) -> dict[str, Any]:
+    """Validate params; `user` (None for the system) lets a type limit what users ask for."""
     if job_type.params_serializer is None:
         return params
-    serializer = job_type.params_serializer(data=params)
+    serializer = job_type.params_serializer(data=params, context={"user": user})
     if not serializer.is_valid():
         raise ValidationError({"params": serializer.errors})
     return serializer.validated_data
@@ -54,7 +57,7 @@ def job_create(
         priority=spec.priority if priority is None else priority,
         max_attempts=spec.max_attempts,
         celery_task_id=str(uuid.uuid4()),
-        params=_validated_params(spec, params or {}),
+        params=_validated_params(spec, params or {}, created_by),
         created_by=created_by if created_by and created_by.is_authenticated else None,
         retry_of=retry_of,
     )

@@ -4,25 +4,25 @@ import logging
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
+from config.quotas import is_limited, quota_check, quota_lock
 from jobs import storage
-from jobs.models import ProcessingJob
-from jobs.registry import JobType, UnknownJobType, all_job_types, get_job_type
+from jobs.models import ACTIVE_STATUSES, ProcessingJob
+from jobs.registry import JobType, UnknownJobType, get_job_type, submittable_job_types
 from jobs.services.lifecycle import job_create
 
 logger = logging.getLogger(__name__)
 
-# Per uploaded file; bigger inputs belong in the domain apps (videos use tus uploads).
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
-
-def _submittable(job_type: str) -> JobType:
-    choices = ", ".join(jt.name for jt in all_job_types() if jt.user_submittable)
+def _submittable(job_type: str, user: AbstractBaseUser | None) -> JobType:
+    staff = bool(user is not None and user.is_staff)
+    choices = ", ".join(jt.name for jt in submittable_job_types(staff=staff))
     try:
         spec = get_job_type(job_type)
     except UnknownJobType:
@@ -38,7 +38,32 @@ def _submittable(job_type: str) -> JobType:
                 ]
             }
         )
+    if spec.staff_only and not staff:
+        raise PermissionDenied(
+            f"Only staff can submit {job_type!r} jobs: they act outside Reelhouse. "
+            f"Choose one of: {choices}."
+        )
     return spec
+
+
+def user_jobs_quota_check(*, user: AbstractBaseUser | None) -> None:
+    """Refuse (429) a new job from a user who has JOBS_MAX_ACTIVE_PER_USER jobs waiting or running.
+
+    Call inside the transaction that creates the job.
+    """
+    if not is_limited(user):
+        return
+    quota_lock(user)
+    types = [jt.name for jt in submittable_job_types(staff=True)]
+    active = ProcessingJob.objects.filter(
+        created_by=user, job_type__in=types, status__in=ACTIVE_STATUSES
+    ).count()
+    quota_check(
+        used=active,
+        limit=settings.JOBS_MAX_ACTIVE_PER_USER,
+        what="jobs waiting or running",
+        advice="Wait for some to finish, or cancel them, then submit again.",
+    )
 
 
 def _check_files(spec: JobType, params: dict[str, Any], files: list[UploadedFile]) -> None:
@@ -55,12 +80,14 @@ def _check_files(spec: JobType, params: dict[str, Any], files: list[UploadedFile
             {"params": {"files": ["Set from the uploaded files; upload them instead."]}}
         )
     for upload in files:
-        if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        # The request as a whole is capped at UPLOAD_MAX_BYTES (config/body_limits.py);
+        # bigger inputs belong in the domain apps (videos use tus uploads).
+        if upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
             raise ValidationError(
                 {
                     "files": [
                         f"{storage.safe_filename(upload.name or '')} is {upload.size} bytes; "
-                        f"the limit is {MAX_UPLOAD_BYTES} bytes."
+                        f"the limit is {settings.UPLOAD_MAX_BYTES} bytes."
                     ]
                 }
             )
@@ -79,8 +106,9 @@ def job_submit(
     The stored names go into `params["files"]`; the client's file name is only used,
     sanitised, as the last part of the name.
     """
-    spec = _submittable(job_type)
+    spec = _submittable(job_type, created_by)
     _check_files(spec, params, files)
+    user_jobs_quota_check(user=created_by)
     job_id = uuid.uuid4()
     stored: list[str] = []
     try:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from notifications.models import WebhookEndpoint, WebhookEvent
 from notifications.signatures import generate_secret
@@ -19,7 +19,11 @@ logger = logging.getLogger(__name__)
 
 def _checked_url(url: str) -> str:
     try:
-        check_url(url, allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS)
+        check_url(
+            url,
+            allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+            extra_ports=settings.WEBHOOK_ALLOWED_PORTS,
+        )
     except UnsafeTarget as exc:
         raise ValidationError({"url": [str(exc)]})
     return url
@@ -42,16 +46,31 @@ def _checked_event_types(event_types: Iterable[str]) -> list[str]:
     return chosen
 
 
+def _checked_all_objects(owner: AbstractBaseUser, all_objects: bool) -> bool:
+    if all_objects and not owner.is_superuser:
+        raise PermissionDenied(
+            "Only superusers can subscribe an endpoint to everyone's objects (all_objects)."
+        )
+    return all_objects
+
+
 @transaction.atomic
 def webhook_endpoint_create(
-    *, owner: AbstractBaseUser, url: str, event_types: Iterable[str], description: str = ""
+    *,
+    owner: AbstractBaseUser,
+    url: str,
+    event_types: Iterable[str],
+    description: str = "",
+    all_objects: bool = False,
 ) -> WebhookEndpoint:
     """Create an endpoint with a fresh `whsec_` secret (the caller shows it once)."""
+    all_objects = _checked_all_objects(owner, all_objects)
     endpoint = WebhookEndpoint.objects.create(
         owner=owner,
         url=_checked_url(url),
         event_types=_checked_event_types(event_types),
         description=description,
+        all_objects=all_objects,
         secret=generate_secret(),
     )
     logger.info("webhook endpoint created endpoint_id=%s owner_id=%s", endpoint.pk, owner.pk)
@@ -60,8 +79,11 @@ def webhook_endpoint_create(
 
 @transaction.atomic
 def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **changes: Any) -> WebhookEndpoint:
-    """Change url, event_types, description or is_active; enabling clears the failure record."""
-    allowed = {"url", "event_types", "description", "is_active"}
+    """Change url, event_types, description, all_objects or is_active.
+
+    Enabling clears the failure record.
+    """
+    allowed = {"url", "event_types", "description", "is_active", "all_objects"}
     unexpected = set(changes) - allowed
     if unexpected:
         raise ValueError(f"Cannot change {', '.join(sorted(unexpected))} of an endpoint.")
@@ -71,6 +93,8 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **changes: Any) -> Web
         endpoint.event_types = _checked_event_types(changes["event_types"])
     if "description" in changes:
         endpoint.description = changes["description"]
+    if "all_objects" in changes:
+        endpoint.all_objects = _checked_all_objects(endpoint.owner, changes["all_objects"])
     if "is_active" in changes and changes["is_active"] != endpoint.is_active:
         endpoint.is_active = changes["is_active"]
         if endpoint.is_active:

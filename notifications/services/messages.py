@@ -24,6 +24,7 @@ from jobs.errors import PermanentJobError, TransientJobError
 from jobs.models import ProcessingJob
 from jobs.services import job_create
 from notifications.models import Channel, Notification, NotificationStatus
+from notifications.sealing import SECRET_CONTEXT_KEYS, UnsealError, seal, unseal
 from notifications.sms import SmsPermanentError, SmsTransientError, get_sms_backend
 
 logger = logging.getLogger(__name__)
@@ -34,8 +35,8 @@ PHONE_PATTERN = re.compile(r"^\+?[0-9]{6,15}$")
 DEFAULT_SUBJECT = "A message from Reelhouse"
 
 
-# Context values the delivery log must not keep after the message is rendered and sent.
-SECRET_CONTEXT_KEYS = frozenset({"code", "otp", "password", "token"})
+# Secret context values (notifications.sealing.SECRET_CONTEXT_KEYS) are stored sealed
+# while the message waits, and replaced by this once it is sent or has failed.
 REDACTED = "[redacted]"
 
 
@@ -108,7 +109,7 @@ def notification_send(
         recipient=_check_recipient(channel, recipient),
         template=template,
         subject=(subject or "")[:255],
-        context=stored_context,
+        context=seal(stored_context),
         urgent=urgent,
         user=owner if owner is not None and owner.is_authenticated else None,
     )
@@ -200,7 +201,10 @@ def _render(notification: Notification) -> tuple[str, str | None, str]:
     text_name, html_name, subject_name = _template_names(
         notification.channel, notification.template
     )
-    context = notification.context
+    try:
+        context = unseal(notification.context)
+    except UnsealError as exc:
+        raise PermanentJobError(f"{exc} Send a new message (e.g. request a new code).") from None
     try:
         text = render_to_string(text_name, context)
         html = _render_optional(html_name, context)

@@ -87,8 +87,12 @@ def _event(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
 def subscribed_endpoints(
     *, event_type: str, owner: AbstractBaseUser | None
 ) -> list[WebhookEndpoint]:
-    """Active endpoints of `owner`, and of staff (who see every event), taking `event_type`."""
-    audience = Q(owner__is_staff=True)
+    """Active endpoints taking `event_type`: the owner's, and those subscribed to all objects.
+
+    Being staff is not enough to receive other people's events: a superuser's endpoint
+    must say so (`all_objects`), so a forgotten test endpoint never leaks everyone's data.
+    """
+    audience = Q(all_objects=True, owner__is_superuser=True)
     if owner is not None and owner.pk is not None:
         audience |= Q(owner_id=owner.pk)
     # event_types is a JSON list: filtered here because SQLite has no JSON containment.
@@ -217,6 +221,8 @@ def webhook_attempt_run(*, delivery_id: str, job_id: str) -> dict[str, Any]:
         body=claim.body,
         headers=signed,
         allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+        extra_ports=settings.WEBHOOK_ALLOWED_PORTS,
+        deadline_seconds=settings.WEBHOOK_ATTEMPT_DEADLINE_SECONDS,
     )
     return webhook_attempt_record(delivery_id=delivery_id, job_id=job_id, outcome=outcome)
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from commerce.models import CustomerProfile, OtpChallenge
 from jobs.models import ProcessingJob
 from notifications.models import Notification
+from notifications.sealing import unseal
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def _send(client, phone: str = PHONE, ip: str = "203.0.113.7"):
 
 def _sent_code(phone: str = PHONE) -> str:
     sms = Notification.objects.filter(channel="sms", recipient=phone).order_by("-pk").first()
-    return sms.context["code"]
+    return unseal(sms.context)["code"]
 
 
 def test_code_is_texted_urgently_and_stored_only_as_a_hash(api_client):
@@ -35,7 +36,7 @@ def test_code_is_texted_urgently_and_stored_only_as_a_hash(api_client):
     assert sms.template == "commerce/otp_code"
     assert sms.urgent
     assert sms.job.queue == "high_priority"
-    code = sms.context["code"]
+    code = unseal(sms.context)["code"]
     assert len(code) == 6 and code.isdigit()
     challenge = OtpChallenge.objects.get()
     assert code not in challenge.code_hash
@@ -160,3 +161,25 @@ def test_code_must_be_six_digits(api_client):
 
     assert response.status_code == 400
     assert response.data["detail"] == "code: The code is 6 digits."
+
+
+def test_otp_sign_in_issues_an_expiring_hashed_token(api_client):
+    from knox.models import AuthToken
+
+    _send(api_client)
+
+    response = api_client.post(VERIFY, {"phone": PHONE, "code": _sent_code()}, format="json")
+
+    assert response.data["expiry"] is not None
+    stored = AuthToken.objects.get(user_id=response.data["user_id"])
+    assert response.data["token"] not in (stored.digest, stored.token_key)
+
+
+def test_wrong_codes_lock_out_the_client_after_ten(api_client):
+    for n in range(10):
+        api_client.post(VERIFY, {"phone": f"+88691234{n:04d}", "code": "000000"}, format="json")
+
+    response = api_client.post(VERIFY, {"phone": PHONE, "code": "123456"}, format="json")
+
+    assert response.status_code == 429
+    assert response.json()["code"] == "login_locked"

@@ -1,8 +1,8 @@
 """Browser frontends on other origins (CORS_ALLOWED_ORIGINS) calling the API and tus."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from accounts.services import auth_token_issue
 from tests.videos.tus_requests import TUS, URL, encode_metadata
 
 FRONTEND = "https://app.example.com"
@@ -39,14 +39,14 @@ def test_preflight_for_a_tus_chunk_allows_its_method_and_headers(client):
 
 
 def test_token_authenticated_tus_creation_exposes_location_to_the_frontend(client, user):
-    token = Token.objects.create(user=user)
+    token = auth_token_issue(user=user).token
 
     response = client.post(
         URL,
         headers={
             **TUS,
             "Origin": FRONTEND,
-            "Authorization": f"Token {token.key}",
+            "Authorization": f"Token {token}",
             "Upload-Length": "1000",
             "Upload-Metadata": encode_metadata(filename="clip.mp4", title="From the app"),
         },
@@ -60,8 +60,8 @@ def test_token_authenticated_tus_creation_exposes_location_to_the_frontend(clien
 
 
 def test_other_origins_and_non_api_paths_get_no_cors_headers(client, user):
-    token = Token.objects.create(user=user)
-    auth = {"Authorization": f"Token {token.key}"}
+    token = auth_token_issue(user=user).token
+    auth = {"Authorization": f"Token {token}"}
 
     elsewhere = client.get("/api/v1/jobs/", headers={**auth, "Origin": "https://evil.example"})
     admin = client.get("/admin/login/", headers={"Origin": FRONTEND})

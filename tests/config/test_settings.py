@@ -81,7 +81,39 @@ def test_compose_file_defines_the_services_with_health_checks():
     for name in ("web", "postgres", "redis"):
         assert "healthcheck" in services[name], f"{name} has no healthcheck"
     assert "media" in compose["volumes"]
-    assert "5555:5555" in services["flower"]["ports"]
+
+
+def test_user_jobs_have_a_worker_of_their_own():
+    compose = yaml.safe_load((BASE_DIR / "docker" / "compose.yaml").read_text())
+    services = compose["services"]
+    makefile = (BASE_DIR / "Makefile").read_text()
+
+    assert services["worker-user"]["command"][
+        services["worker-user"]["command"].index("-Q") + 1
+    ] == ("user_jobs")
+    assert "user_jobs" not in " ".join(services["worker"]["command"])
+    assert "user_jobs" not in makefile.split("QUEUES :=")[1].splitlines()[0]
+    assert "-Q $(USER_QUEUE)" in makefile
+
+
+def test_flower_is_never_published_without_a_password():
+    compose = yaml.safe_load((BASE_DIR / "docker" / "compose.yaml").read_text())
+    flower = compose["services"]["flower"]
+
+    assert flower["ports"] == ["127.0.0.1:5555:5555"]
+    assert flower["environment"]["FLOWER_BASIC_AUTH"].startswith("${FLOWER_BASIC_AUTH:?")
+    assert flower["build"]["target"] == "flower"
+    assert "--address=127.0.0.1" in (BASE_DIR / "Makefile").read_text()
+
+
+def test_the_image_and_compose_run_in_production_mode():
+    dockerfile = (BASE_DIR / "docker" / "Dockerfile").read_text()
+    compose = yaml.safe_load((BASE_DIR / "docker" / "compose.yaml").read_text())
+
+    assert "DEBUG=0" in dockerfile
+    assert compose["x-app"]["environment"]["DEBUG"] == "0"
+    # The default target (the last stage) is the runtime image, without Flower.
+    assert dockerfile.rstrip().split("\nFROM ")[-1].startswith("base AS runtime")
 
 
 def test_dockerfile_runs_as_a_non_root_user():

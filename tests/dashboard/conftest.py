@@ -81,7 +81,7 @@ def screenshots(browser) -> Path:
 
 
 def new_page(browser, live_server, *, width: int = 1366, height: int = 900):
-    """A page in a fresh context (own cookies) that fails the test on script errors."""
+    """A page in a fresh context (own cookies) that records script errors and CSP refusals."""
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": width, "height": height}
     )
@@ -89,6 +89,13 @@ def new_page(browser, live_server, *, width: int = 1366, height: int = 900):
     page = context.new_page()
     page.script_errors = []
     page.on("pageerror", lambda error: page.script_errors.append(str(error)))
+    # Content-Security-Policy refusals show up as console messages; they count as errors.
+    page.on(
+        "console",
+        lambda message: page.script_errors.append(message.text)
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
+        else None,
+    )
     return page
 
 

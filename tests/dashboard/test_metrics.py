@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
+from config.celery import QUEUE_NAMES
 from jobs.models import JobStatus
 from tests.dashboard.factories import (
     PaymentEventFactory,
@@ -100,7 +101,7 @@ def test_queue_depths_are_reported_per_queue(staff_browser):
     samples = _samples(staff_browser.get("/metrics"))
 
     assert samples[("reelhouse_broker_up", ())] == 1
-    for queue in ("high_priority", "default", "low_priority", "video_processing", "maintenance"):
+    for queue in QUEUE_NAMES:
         assert ("reelhouse_queue_depth", (("queue", queue),)) in samples
 
 

@@ -170,6 +170,7 @@ def test_overview_reports_every_queue_depth_and_the_workers_seen(staff_browser):
     assert set(data["queue_depths"]) == {
         "high_priority",
         "default",
+        "user_jobs",
         "low_priority",
         "video_processing",
         "maintenance",

@@ -76,6 +76,7 @@ def test_reports_broker_queue_depths_for_every_queue():
     assert set(stats["broker_queue_depths"]) == {
         "high_priority",
         "default",
+        "user_jobs",
         "low_priority",
         "video_processing",
         "maintenance",

@@ -46,6 +46,7 @@ def notifications_worker(celery_worker, http_server, sms_gateway_url) -> Iterato
     worker = WorkerProcess(
         env={
             "WEBHOOKS_ALLOW_PRIVATE_TARGETS": "1",
+            "WEBHOOK_ALLOWED_PORTS": str(http_server.port),
             "WEBHOOK_RETRY_SCHEDULE_SECONDS": TEST_RETRY_SCHEDULE,
             "RENDER_RETRY_BACKOFF_SECONDS": "1",
             "SMS_BACKEND": "notifications.sms.HttpGatewaySmsBackend",
@@ -62,10 +63,11 @@ def notifications_worker(celery_worker, http_server, sms_gateway_url) -> Iterato
 
 
 @pytest.fixture
-def notif_worker(notifications_worker, transactional_db, settings) -> WorkerProcess:
+def notif_worker(notifications_worker, http_server, transactional_db, settings) -> WorkerProcess:
     """The configured worker, with this process's settings matching its environment."""
     if notifications_worker.process.poll() is not None:
         pytest.fail(f"The notifications worker died:\n{notifications_worker.log()[-4000:]}")
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+    settings.WEBHOOK_ALLOWED_PORTS = [http_server.port]
     settings.WEBHOOK_RETRY_SCHEDULE_SECONDS = [int(s) for s in TEST_RETRY_SCHEDULE.split(",")]
     return notifications_worker

@@ -39,6 +39,10 @@ class ScriptedHttpServer:
         self._thread.start()
 
     @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"

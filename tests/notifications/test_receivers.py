@@ -33,7 +33,11 @@ def test_failed_job_is_announced_to_its_creator_after_commit(
 
 
 def test_failed_delivery_jobs_are_not_announced(user, django_capture_on_commit_callbacks):
-    WebhookEndpointFactory(owner=UserFactory(is_staff=True), event_types=["job.failed"])
+    WebhookEndpointFactory(
+        owner=UserFactory(is_staff=True, is_superuser=True),
+        event_types=["job.failed"],
+        all_objects=True,
+    )
     job = ProcessingJob.objects.create(
         job_type="webhook_deliver", celery_task_id="t-1", params={}, created_by=user
     )

@@ -94,7 +94,10 @@ def test_completion_notifies_the_owner_by_webhook_and_email(notif_worker, http_s
 def test_completion_with_a_bad_link_fails_the_record_with_the_reason(notif_worker, http_server):
     url = http_server.route()
     staff_endpoint = WebhookEndpointFactory(
-        owner=UserFactory(is_staff=True), url=url, event_types=["render.failed"]
+        owner=UserFactory(is_staff=True, is_superuser=True),
+        url=url,
+        event_types=["render.failed"],
+        all_objects=True,
     )
     VideoRenderFactory(video_id="bad-link")
 

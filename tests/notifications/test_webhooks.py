@@ -21,19 +21,49 @@ pytestmark = pytest.mark.django_db
 SCHEDULE = [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
 
 
-def test_event_goes_to_the_owners_and_to_staff_endpoints_subscribed_to_it(user, other_user):
+def test_event_goes_to_the_owners_and_to_superusers_subscribed_to_all_objects(user, other_user):
     mine = WebhookEndpointFactory(owner=user, event_types=["video.ready"])
-    staff = WebhookEndpointFactory(owner=UserFactory(is_staff=True), event_types=["video.ready"])
+    everyone = WebhookEndpointFactory(
+        owner=UserFactory(is_staff=True, is_superuser=True),
+        event_types=["video.ready"],
+        all_objects=True,
+    )
+    # A staff member's own endpoint hears about their own objects only.
+    WebhookEndpointFactory(owner=UserFactory(is_staff=True), event_types=["video.ready"])
+    WebhookEndpointFactory(
+        owner=UserFactory(is_staff=True), event_types=["video.ready"], all_objects=True
+    )
+    WebhookEndpointFactory(
+        owner=UserFactory(is_staff=True, is_superuser=True), event_types=["video.ready"]
+    )
     WebhookEndpointFactory(owner=other_user, event_types=["video.ready"])
     WebhookEndpointFactory(owner=user, event_types=["order.paid"])
     WebhookEndpointFactory(owner=user, event_types=["video.ready"], is_active=False)
 
     deliveries = webhook_event_emit(event_type="video.ready", data={"video_id": "1"}, owner=user)
 
-    assert {d.endpoint for d in deliveries} == {mine, staff}
+    assert {d.endpoint for d in deliveries} == {mine, everyone}
     assert len({d.event_id for d in deliveries}) == 1
     assert all(d.current_job.job_type == "webhook_deliver" for d in deliveries)
     assert all(d.current_job.queue == "default" for d in deliveries)
+
+
+def test_only_superusers_may_subscribe_to_all_objects(client, user):
+    from rest_framework.test import APIClient
+
+    staff = UserFactory(is_staff=True)
+    body = {
+        "url": "https://hooks.example.com/x",
+        "event_types": ["video.ready"],
+        "all_objects": True,
+    }
+    api = APIClient()
+    api.force_authenticate(staff)
+
+    response = api.post("/api/v1/webhook-endpoints/", body, format="json")
+
+    assert response.status_code == 403
+    assert "Only superusers" in response.json()["detail"]
 
 
 def test_event_payload_has_id_type_timestamp_and_data(user):
@@ -51,13 +81,18 @@ def test_event_payload_has_id_type_timestamp_and_data(user):
     assert isinstance(payload["data"]["at"], str)
 
 
-def test_event_without_an_owner_reaches_only_staff_endpoints(user):
+def test_event_without_an_owner_reaches_only_endpoints_subscribed_to_all_objects(user):
     WebhookEndpointFactory(owner=user, event_types=["job.failed"])
-    staff = WebhookEndpointFactory(owner=UserFactory(is_staff=True), event_types=["job.failed"])
+    WebhookEndpointFactory(owner=UserFactory(is_staff=True), event_types=["job.failed"])
+    everyone = WebhookEndpointFactory(
+        owner=UserFactory(is_staff=True, is_superuser=True),
+        event_types=["job.failed"],
+        all_objects=True,
+    )
 
     deliveries = webhook_event_emit(event_type="job.failed", data={}, owner=None)
 
-    assert [d.endpoint for d in deliveries] == [staff]
+    assert [d.endpoint for d in deliveries] == [everyone]
 
 
 def test_unknown_event_type_is_refused(user):
@@ -94,7 +129,7 @@ def test_retry_after_is_read_as_seconds_or_an_http_date():
 
 
 def test_loopback_target_is_refused_at_delivery_when_private_targets_are_not_allowed():
-    outcome = deliver(url="http://127.0.0.1:9/hook", body=b"{}", headers={}, allow_private=False)
+    outcome = deliver(url="http://127.0.0.1/hook", body=b"{}", headers={}, allow_private=False)
 
     assert outcome.refused
     assert outcome.status_code is None
@@ -157,7 +192,7 @@ def test_creating_an_endpoint_shows_its_secret_once(user_client, settings):
 
     response = user_client.post(
         "/api/v1/webhook-endpoints/",
-        {"url": "http://127.0.0.1:8080/hook", "event_types": ["video.ready", "order.paid"]},
+        {"url": "http://127.0.0.1/hook", "event_types": ["video.ready", "order.paid"]},
         format="json",
     )
 

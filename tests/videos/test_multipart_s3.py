@@ -6,6 +6,7 @@ The client PUTs the parts to the presigned URLs itself, with `requests`, as a br
 import struct
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -386,3 +387,18 @@ def test_an_abandoned_multipart_upload_takes_its_video_with_it(bucket, user_clie
     assert _listed(user_client, stale["video_id"]) is None
     assert _listed(user_client, aborted["video_id"]) is None
     assert not Video.objects.exists()
+
+
+def test_each_part_url_is_signed_for_its_exact_size(bucket, user_client, big_clip, small_parts):
+    data = big_clip.read_bytes()
+
+    body = _start(user_client, size=len(data)).json()
+
+    sizes = [part["size"] for part in body["parts"]]
+    assert sizes == [5 * MiB, len(data) - 5 * MiB]
+    for part in body["parts"]:
+        query = parse_qs(urlsplit(part["url"]).query)
+        # S3 checks the signed Content-Length: a PUT of any other size is refused.
+        assert "content-length" in query.get("X-Amz-SignedHeaders", [""])[0].split(";"), part["url"]
+    etags = [_put(p["url"], _part(data, p, body["part_size"])) for p in body["parts"]]
+    assert all(etags)

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 import pytest
 from celery import current_app
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from tusclient import client as tus
 
+from accounts.services import auth_token_issue
 from jobs.models import ProcessingJob
 from tests.videos import clips
 from tests.videos.tus_requests import (
@@ -53,7 +53,7 @@ def test_tus_client_resumes_an_interrupted_upload_that_becomes_a_ready_video(
     live_server, live_worker, user, tus_clip
 ):
     # given a tus client with the user's token, sending the clip in six chunks
-    token = Token.objects.create(user=user).key
+    token = auth_token_issue(user=user).token
     client = tus.TusClient(f"{live_server.url}{URL}", headers={"Authorization": f"Token {token}"})
     data = tus_clip.read_bytes()
     chunk = -(-len(data) // 6)

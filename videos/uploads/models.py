@@ -9,6 +9,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from videos.models import DESCRIPTION_MAX_LENGTH
+
 
 class UploadStatus(models.TextChoices):
     UPLOADING = "uploading", "Uploading"
@@ -24,7 +26,7 @@ class UploadSession(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     filename = models.CharField(max_length=255, help_text="The client's name; metadata only.")
     title = models.CharField(max_length=255)
-    description = models.TextField(blank=True, default="")
+    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True, default="")
     status = models.CharField(
         max_length=16, choices=UploadStatus.choices, default=UploadStatus.UPLOADING
     )

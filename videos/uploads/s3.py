@@ -84,8 +84,12 @@ def create_upload(name: str, *, content_type: str) -> str:
     return response["UploadId"]
 
 
-def part_url(name: str, upload_id: str, part_number: int, *, expires_in: int) -> str:
-    """Return a presigned URL a client PUTs part `part_number` to."""
+def part_url(name: str, upload_id: str, part_number: int, *, size: int, expires_in: int) -> str:
+    """Return a presigned URL a client PUTs part `part_number` of exactly `size` bytes to.
+
+    Content-Length is one of the signed headers, so S3 refuses a PUT of any other size:
+    a client cannot park gigabytes in a part that should hold a few megabytes.
+    """
     return _client().generate_presigned_url(
         "upload_part",
         Params={
@@ -93,6 +97,7 @@ def part_url(name: str, upload_id: str, part_number: int, *, expires_in: int) ->
             "Key": bucket_key(name),
             "UploadId": upload_id,
             "PartNumber": part_number,
+            "ContentLength": size,
         },
         ExpiresIn=min(expires_in, MAX_PRESIGN_SECONDS),
         HttpMethod="PUT",

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from videos.models import DESCRIPTION_MAX_LENGTH
 from videos.uploads.models import TusUpload
 from videos.uploads.s3 import MAX_PARTS
 from videos.uploads.selectors import tus_upload_offset
@@ -30,17 +31,22 @@ class MultipartCreateSerializer(serializers.Serializer):
     filename = serializers.CharField(max_length=1024, help_text="The file's name, e.g. beach.mp4.")
     size = serializers.IntegerField(min_value=0, help_text="The file's size in bytes.")
     title = serializers.CharField(max_length=255)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class PartUrlSerializer(serializers.Serializer):
     part_number = serializers.IntegerField()
     url = serializers.URLField(help_text="PUT the part's bytes here; keep the ETag it answers.")
+    size = serializers.IntegerField(
+        help_text="Send exactly this many bytes: the URL's signature covers Content-Length."
+    )
 
 
 class UploadedPartSerializer(serializers.Serializer):
     part_number = serializers.IntegerField()
-    etag = serializers.CharField()
+    etag = serializers.CharField(max_length=256)
     size = serializers.IntegerField()
 
 

@@ -53,7 +53,8 @@ def parse_offset(value: str | None) -> int:
 
 
 def _non_negative(value: str, header: str) -> int:
-    if not value.isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²" and "٣", which int() refuses or reads.
+    if not (value.isascii() and value.isdigit()) or len(value) > 20:
         raise UploadRejected(
             f"{header} must be a whole number of bytes, not {value[:40]!r}.",
             code="invalid_header",

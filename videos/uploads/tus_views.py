@@ -231,7 +231,7 @@ class TusUploadView(TusView):
 def _content_length(request: Request) -> int:
     """Return the body's size; a body of unknown size (chunked) is refused."""
     value = request.META.get("CONTENT_LENGTH") or ""
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return int(value)
     if value or "HTTP_TRANSFER_ENCODING" in request.META:
         raise LengthRequired()

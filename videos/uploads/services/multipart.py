@@ -33,6 +33,7 @@ from videos.services import (
 from videos.uploads import s3
 from videos.uploads.models import MultipartUpload, UploadStatus
 from videos.uploads.selectors import multipart_uploaded_parts
+from videos.uploads.services.quotas import upload_sessions_quota_check
 from videos.uploads.services.tus import upload_expiry
 from videos.validation import (
     UploadRejected,
@@ -52,6 +53,7 @@ MiB = 1024 * 1024
 class PartUrl:
     part_number: int
     url: str
+    size: int
 
 
 def multipart_part_size(size: int) -> int:
@@ -101,6 +103,8 @@ def multipart_upload_create(
     check_extension(filename)
     check_size(size)
     title = check_title(title)
+    # Checked before S3 is asked for anything (no transaction is open yet, so unlocked).
+    upload_sessions_quota_check(owner=owner, lock=False)
     upload = MultipartUpload(
         owner=owner,
         filename=filename,
@@ -146,10 +150,19 @@ def multipart_part_urls(
     """Return fresh presigned URLs for the given parts (default: all of them)."""
     expires_in = max(60, int((upload.expires_at - timezone.now()).total_seconds()))
     numbers = part_numbers if part_numbers is not None else range(1, upload.part_count + 1)
-    return [
-        PartUrl(n, s3.part_url(upload.key, upload.s3_upload_id, n, expires_in=expires_in))
-        for n in numbers
-    ]
+    urls = []
+    for number in numbers:
+        size = multipart_part_bytes(upload, number)
+        url = s3.part_url(upload.key, upload.s3_upload_id, number, size=size, expires_in=expires_in)
+        urls.append(PartUrl(number, url, size))
+    return urls
+
+
+def multipart_part_bytes(upload: MultipartUpload, part_number: int) -> int:
+    """The size of one part: part_size, except the last, which holds the rest."""
+    if part_number < upload.part_count:
+        return upload.part_size
+    return upload.size - upload.part_size * (upload.part_count - 1)
 
 
 def multipart_progress_record(*, upload: MultipartUpload) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 
+from videos.models import DESCRIPTION_MAX_LENGTH
 from videos.services import (
     video_original_discard,
     video_original_store,
@@ -27,6 +28,7 @@ from videos.services import (
 )
 from videos.uploads import partials
 from videos.uploads.models import TusUpload, UploadStatus
+from videos.uploads.services.quotas import upload_sessions_quota_check
 from videos.validation import (
     UploadRejected,
     check_extension,
@@ -88,6 +90,13 @@ def tus_upload_create(
     check_extension(filename)
     check_size(length)
     title = check_title(title or PurePath(filename).stem)
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise UploadRejected(
+            f"The description is {len(description)} characters; at most "
+            f"{DESCRIPTION_MAX_LENGTH} are kept.",
+            code="description_too_long",
+        )
+    upload_sessions_quota_check(owner=owner)
     video = video_upload_begin(
         owner=owner, filename=filename, size=length, title=title, description=description
     )
