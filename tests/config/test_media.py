@@ -47,6 +47,12 @@ def _with(url: str, **changes: str) -> str:
     return f"{path}?{urlencode(params)}"
 
 
+def _someone_else(url: str) -> str:
+    """A user id other than the one the link was signed for."""
+    signed_for = parse_qs(urlsplit(url).query)["user"][0]
+    return str(int(signed_for) + 1)
+
+
 def test_a_signed_url_serves_the_file_to_anyone_holding_it(url):
     response = Client().get(url)
 
@@ -64,7 +70,7 @@ def test_a_signed_url_serves_the_file_to_anyone_holding_it(url):
         lambda url: url.split("?")[0],  # a plain /media/ path
         lambda url: _with(url, signature="forged"),
         lambda url: _with(url, expires=str(int(time.time()) + 10 * 3600)),  # extended
-        lambda url: _with(url, user="1"),  # re-addressed to someone else
+        lambda url: _with(url, user=_someone_else(url)),  # re-addressed to someone else
         lambda url: url.replace("video.mp4", "proxy.mp4"),  # another file
     ],
 )
