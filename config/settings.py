@@ -399,7 +399,11 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT",
 # Publishing must fail fast when the broker is down: the job row stays `pending`
 # and the watchdog / requeue_stuck publishes it later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler behind a leader lease: start beat on as many hosts
+# as you like, one sends the periodic tasks and a standby takes over within
+# BEAT_LEASE_SECONDS (+ a few seconds) of its death (jobs/beat.py).
+CELERY_BEAT_SCHEDULER = "jobs.beat:LeaderDatabaseScheduler"
+BEAT_LEASE_SECONDS = env.float("BEAT_LEASE_SECONDS", default=30.0)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 
 # --- Reelhouse ------------------------------------------------------------------------
