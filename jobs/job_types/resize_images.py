@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.files import File
 from django.core.files.storage import default_storage
+from drf_spectacular.utils import extend_schema_field
 from PIL import Image, ImageOps, UnidentifiedImageError
 from rest_framework import serializers
 
@@ -32,20 +33,53 @@ def parse_size(value: str) -> tuple[int, int]:
     match = SIZE_PATTERN.match(value.strip().lower())
     if not match:
         raise serializers.ValidationError(f"{value!r} is not a size like 320x240.")
-    width, height = int(match[1]), int(match[2])
+    return _checked(int(match[1]), int(match[2]), label=repr(value))
+
+
+def _checked(width: int, height: int, *, label: str) -> tuple[int, int]:
     if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
-        raise serializers.ValidationError(f"{value!r}: each side must be 1 to {MAX_SIDE} pixels.")
+        raise serializers.ValidationError(f"{label}: each side must be 1 to {MAX_SIDE} pixels.")
     return width, height
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "pattern": r"^\d{1,4}x\d{1,4}$", "example": "320x240"},
+            {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+        ]
+    }
+)
+class SizeField(serializers.Field):
+    """A box as "320x240" or as [320, 240]; kept in the job's params as "320x240"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, str) and len(data) <= 9:
+            width, height = parse_size(data)
+        elif (
+            isinstance(data, list)
+            and len(data) == 2
+            and all(isinstance(side, int) and not isinstance(side, bool) for side in data)
+        ):
+            width, height = _checked(data[0], data[1], label=str(data))
+        else:
+            raise serializers.ValidationError(
+                'A size is "WIDTHxHEIGHT" (e.g. "320x240") or [WIDTH, HEIGHT] (e.g. [320, 240]).'
+            )
+        return f"{width}x{height}"
+
+    def to_representation(self, value: str) -> str:
+        return value
 
 
 class ResizeImagesParams(serializers.Serializer):
     files = serializers.ListField(child=serializers.CharField(), min_length=1, max_length=20)
     sizes = serializers.ListField(
-        child=serializers.CharField(max_length=9, validators=[parse_size]),
+        child=SizeField(),
         min_length=1,
         max_length=5,
         default=["256x256"],
-        help_text="Boxes like 320x240.",
+        help_text='Boxes like "320x240" or [320, 240].',
     )
     mode = serializers.ChoiceField(
         choices=["fit", "crop"],

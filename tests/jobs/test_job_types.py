@@ -329,7 +329,20 @@ def test_resize_images_never_enlarges_in_fit_mode():
     assert (result["outputs"][0]["width"], result["outputs"][0]["height"]) == (30, 10)
 
 
-@pytest.mark.parametrize("size", ["0x10", "10", "5000x10", "axb"])
+@pytest.mark.parametrize(
+    ("sizes", "stored"),
+    [(["320x240"], ["320x240"]), ([[320, 240], "64X48"], ["320x240", "64x48"])],
+)
+def test_resize_images_takes_sizes_as_text_or_width_height_pairs(sizes, stored):
+    serializer = ResizeImagesParams(data={"files": ["x"], "sizes": sizes})
+
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data["sizes"] == stored
+
+
+@pytest.mark.parametrize(
+    "size", ["0x10", "10", "5000x10", "axb", [0, 10], [5000, 10], [1, 2, 3], [True, 2], ["1", 2]]
+)
 def test_resize_images_rejects_bad_sizes(size):
     serializer = ResizeImagesParams(data={"files": ["x"], "sizes": [size]})
 
