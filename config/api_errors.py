@@ -8,7 +8,7 @@ where `errors` maps field names to messages for validation failures.
 import logging
 from typing import Any
 
-from django.db import DataError
+from django.db import DataError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -44,11 +44,25 @@ def _out_of_range(exc: Exception, context: dict) -> Response:
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
+def _database_unavailable(exc: Exception, context: dict) -> Response:
+    """No database connection in time (the pool is exhausted, or the server is down)."""
+    view = context.get("view")
+    logger.error("database unavailable in %s: %r", view.__class__.__name__, exc)
+    body = {
+        "detail": "The service is busy or its database is unreachable; try again in a few seconds.",
+        "code": "database_unavailable",
+        "errors": {},
+    }
+    return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Render DRF exceptions in the project's error body."""
     if isinstance(exc, OverflowError | DataError):
         # The last line of defence: fields are bounded where they are declared.
         return _out_of_range(exc, context)
+    if isinstance(exc, OperationalError):
+        return _database_unavailable(exc, context)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

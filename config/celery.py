@@ -6,7 +6,7 @@ Queues and routing live here, in one place. Settings come from Django's settings
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -55,5 +55,23 @@ app.conf.task_routes = {
 }
 
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+def _no_connection_pool_in_workers(**kwargs: object) -> None:
+    """Workers keep one persistent connection per pool child instead of a psycopg pool.
+
+    Prefork children are forked from the worker's main process (again whenever one is
+    replaced): a pool made before a fork would hand the parent's sockets and dead pool
+    threads to the child. This runs in the main process before any fork and before any
+    database use, so every process of the worker inherits the setting.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=False):
+        if connection.settings_dict.get("OPTIONS", {}).pop("pool", None):
+            connection.settings_dict["CONN_MAX_AGE"] = settings.DATABASE_CONN_MAX_AGE
+
 
 from config import task_logging  # noqa: E402,F401  (connects the lifecycle log signals)

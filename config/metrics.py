@@ -14,10 +14,11 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from commerce.metrics import CommerceCollector
+from config.db_metrics import DatabasePoolCollector
 from jobs.metrics import JobsCollector
 from notifications.metrics import NotificationsCollector
 
-COLLECTORS = (JobsCollector, NotificationsCollector, CommerceCollector)
+COLLECTORS = (JobsCollector, NotificationsCollector, CommerceCollector, DatabasePoolCollector)
 
 
 def _refusal(request: HttpRequest) -> HttpResponse | None:
