@@ -427,6 +427,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 
 # --- Reelhouse ------------------------------------------------------------------------
 JOBS_STUCK_AFTER_MINUTES = env.int("JOBS_STUCK_AFTER_MINUTES", default=120)
+# Counts of finished jobs in statistics and the dashboard are refreshed this often (counting
+# millions of rows is slow); waiting and running counts are always live. 0 = always count.
+JOBS_FINISHED_COUNTS_CACHE_SECONDS = env.int("JOBS_FINISHED_COUNTS_CACHE_SECONDS", default=60)
 JOBS_RETENTION_DAYS = env.int("JOBS_RETENTION_DAYS", default=30)
 JOBS_CLEANUP_BATCH_SIZE = env.int("JOBS_CLEANUP_BATCH_SIZE", default=5000)
 JOBS_PROGRESS_INTERVAL_SECONDS = env.float("JOBS_PROGRESS_INTERVAL_SECONDS", default=1.0)

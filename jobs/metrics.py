@@ -14,6 +14,7 @@ from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Met
 from jobs import broker
 from jobs.models import JobStatus, ProcessingJob
 from jobs.registry import all_job_types
+from jobs.selectors import job_counts
 
 # Seconds; fixed so the series stay comparable between scrapes and deployments.
 DURATION_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
@@ -35,15 +36,12 @@ class JobsCollector:
     def _jobs_by_status(self) -> GaugeMetricFamily:
         gauge = GaugeMetricFamily(
             "reelhouse_jobs",
-            "Jobs in the database by type and status.",
+            "Jobs in the database by type and status (finished ones counted each minute).",
             labels=["job_type", "status"],
         )
-        rows = (
-            ProcessingJob.objects.order_by()
-            .values_list("job_type", "status")
-            .annotate(n=Count("pk"))
-        )
-        counts = {(job_type, status): n for job_type, status, n in rows}
+        counts: dict[tuple[str, str], int] = {}
+        for job_type, _, status, n in job_counts():  # finished counts: cached a minute
+            counts[job_type, status] = counts.get((job_type, status), 0) + n
         # Every status of every known type, zeros included, so series never vanish.
         job_types = {job_type.name for job_type in all_job_types()} | {jt for jt, _ in counts}
         for job_type in sorted(job_types):

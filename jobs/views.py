@@ -6,11 +6,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.pagination import LargeTablePagination
 from config.parsers import StrictJSONParser
 from jobs import selectors, services
 from jobs.errors import JobStateError
@@ -34,9 +34,8 @@ class JobConflict(APIException):
     default_code = "conflict"
 
 
-class JobPagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class JobPagination(LargeTablePagination):
+    """Pages of jobs; `count` is estimated above 10,000 matching jobs (`count_is_estimate`)."""
 
 
 _CANCEL_RESPONSES = {

@@ -12,6 +12,7 @@ from django_celery_beat.models import PeriodicTask
 
 from jobs import broker
 from jobs.models import JobStatus, ProcessingJob
+from jobs.selectors import job_counts
 
 THROUGHPUT_MINUTES = 60
 WAITING_STATUSES = (JobStatus.PENDING, JobStatus.QUEUED)
@@ -50,8 +51,8 @@ def throughput_per_minute(*, now: datetime, minutes: int = THROUGHPUT_MINUTES) -
 def status_counts() -> dict[str, int]:
     """Jobs in each status (every status listed, zero included)."""
     counts = {status: 0 for status in JobStatus.values}
-    rows = ProcessingJob.objects.order_by().values_list("status").annotate(n=Count("pk"))
-    counts.update(dict(rows))
+    for _, _, status, count in job_counts():
+        counts[status] += count
     return counts
 
 

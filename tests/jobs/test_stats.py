@@ -96,3 +96,21 @@ def test_a_users_statistics_cover_only_their_jobs_and_not_the_broker(user, other
     assert stats["completed_last_hour"] == 0
     assert stats["broker_queue_depths"] is None
     assert list(stats["by_queue"]) == ["default"]
+
+
+def test_waiting_and_running_counts_are_live_finished_counts_refresh_each_minute(settings):
+    settings.JOBS_FINISHED_COUNTS_CACHE_SECONDS = 60
+    ProcessingJobFactory(completed=True)
+    assert queue_statistics()["by_status"]["completed"] == 1
+
+    ProcessingJobFactory(completed=True)
+    ProcessingJobFactory(status=JobStatus.PENDING)
+    ProcessingJobFactory(running=True)
+    stats = queue_statistics()
+
+    assert stats["by_status"]["pending"] == 1
+    assert stats["by_status"]["running"] == 1
+    assert stats["by_status"]["completed"] == 1  # counted a moment ago: kept for a minute
+
+    settings.JOBS_FINISHED_COUNTS_CACHE_SECONDS = 0
+    assert queue_statistics()["by_status"]["completed"] == 2
