@@ -2,7 +2,7 @@
 
 It claims the job row for the delivery, runs the job function with a JobRun, and records
 the outcome: completed, failed (permanent error, time limit, out of attempts), cancelled,
-or queued again for a retry with exponential backoff and jitter.
+or queued again for a retry with exponential backoff and jitter (`retry_countdown`).
 
 A hard time limit kills the pool process before any of this can run: the job keeps
 `running` without heartbeats, and the watchdog requeues or fails it. Job types should set
@@ -20,6 +20,7 @@ from typing import Any
 
 from billiard.exceptions import SoftTimeLimitExceeded
 from celery import Task
+from django.conf import settings
 
 from jobs import services
 from jobs.errors import JobCancelled, PermanentJobError, TransientJobError, people_message
@@ -28,14 +29,17 @@ from jobs.registry import get_job_type
 
 logger = logging.getLogger(__name__)
 
-RETRY_BACKOFF_BASE_SECONDS = 2
-RETRY_BACKOFF_MAX_SECONDS = 600
 
+def retry_countdown(attempt: int, *, base: float | None = None) -> float:
+    """Seconds before the next attempt after `attempt` failed with a transient error.
 
-def retry_countdown(attempt: int) -> float:
-    """Exponential backoff with full jitter: up to 2, 4, 8 ... seconds (capped)."""
-    ceiling = min(RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
-    return random.uniform(ceiling / 2, ceiling)
+    base x 2^(attempt-1), jittered by at most +-25%, capped by JOBS_RETRY_BACKOFF_MAX_SECONDS;
+    `base` is the job type's own (`JobType.retry_backoff_seconds`) or JOBS_RETRY_BACKOFF_SECONDS.
+    """
+    if base is None:
+        base = settings.JOBS_RETRY_BACKOFF_SECONDS
+    delay = base * 2 ** max(0, attempt - 1) * random.uniform(0.75, 1.25)
+    return max(0.0, min(settings.JOBS_RETRY_BACKOFF_MAX_SECONDS, delay))
 
 
 class JobTask(Task):
@@ -87,7 +91,7 @@ class JobTask(Task):
             error = people_message(exc, transient=transient)
             if transient and job.attempts < job.max_attempts:
                 logger.warning("job attempt failed job_id=%s: %r", job_id, exc)
-                countdown = retry_countdown(job.attempts)
+                countdown = retry_countdown(job.attempts, base=spec.retry_backoff())
                 services.job_schedule_retry(job_id=job_id, error=error, countdown=countdown)
                 raise self.retry(exc=exc, countdown=countdown) from exc
             if transient:

@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -164,8 +165,10 @@ def job_start(*, job_id: str, task_id: str, worker: str) -> ProcessingJob | None
     job.heartbeat_at = now
     job.worker = worker[:255]
     job.progress_message = ""
+    job.next_attempt_at = None
     job.save(
         update_fields=[
+            "next_attempt_at",
             "status",
             "attempts",
             "started_at",
@@ -222,9 +225,11 @@ def job_cancelled(*, job_id: str) -> None:
 @transaction.atomic
 def job_schedule_retry(*, job_id: str, error: str, countdown: float) -> None:
     """Put a running job back to `queued` after a transient error; a retry is on its way."""
+    now = timezone.now()
     ProcessingJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
         status=JobStatus.QUEUED,
-        queued_at=timezone.now(),
+        queued_at=now,
+        next_attempt_at=now + timedelta(seconds=countdown),
         error=error,
         progress_message=f"Retrying in {countdown:.0f} s after: {error}"[:255],
     )
