@@ -41,11 +41,13 @@ def job_create(
     queue: str | None = None,
     retry_of: ProcessingJob | None = None,
     job_id: uuid.UUID | None = None,
+    max_attempts: int | None = None,
 ) -> ProcessingJob:
     """Write a `pending` job in the caller's transaction; it is published on commit.
 
     Publishing is done by the ProcessingJob post_save receiver (jobs.receivers). `queue`
-    overrides the type's queue, to send work to a dedicated worker pool.
+    overrides the type's queue, to send work to a dedicated worker pool; `max_attempts`
+    the type's attempts (e.g. per notification channel).
     """
     try:
         spec = get_job_type(job_type)
@@ -56,7 +58,7 @@ def job_create(
         job_type=spec.name,
         queue=queue or spec.queue,
         priority=spec.priority if priority is None else priority,
-        max_attempts=spec.max_attempts,
+        max_attempts=max_attempts or spec.max_attempts,
         celery_task_id=str(uuid.uuid4()),
         params=_validated_params(spec, params or {}, created_by),
         created_by=created_by if created_by and created_by.is_authenticated else None,

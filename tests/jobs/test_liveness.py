@@ -134,6 +134,29 @@ def test_video_storage_errors_back_off_from_their_own_setting(settings):
     assert 225 <= retry_countdown(1, base=base) <= 375
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("channel", "recipient", "attempts"),
+    [
+        ("email", "someone@example.com", 3),
+        ("sms", "+886912345678", 2),
+    ],
+)
+def test_notifications_are_tried_three_times_by_email_and_twice_by_sms(
+    channel, recipient, attempts
+):
+    from notifications.services.messages import notification_send
+
+    notification = notification_send(
+        channel=channel,
+        recipient=recipient,
+        template="render_completed",
+        context={"video_title": "Cats", "oss_link": "https://oss.example.com/c.mp4"},
+    )
+
+    assert notification.job.max_attempts == attempts
+
+
 def test_production_defaults():
     # read from a fresh settings module: 15 s beat, dead after 90 s, 60 s backoff up to 1 h
     assert (settings.JOBS_WORKER_HEARTBEAT_SECONDS, settings.JOBS_WORKER_DEAD_AFTER_SECONDS) == (
