@@ -371,6 +371,10 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 # Video jobs (processing, thumbnails) have their own soft / hard limits (55 / 60 minutes).
 VIDEO_TASK_SOFT_TIME_LIMIT = env.int("VIDEO_TASK_SOFT_TIME_LIMIT", default=55 * 60)
 VIDEO_TASK_TIME_LIMIT = env.int("VIDEO_TASK_TIME_LIMIT", default=60 * 60)
+# Video jobs wait longer before retrying after a storage (S3) error: 5 min, doubling.
+VIDEO_STORAGE_RETRY_BACKOFF_SECONDS = env.float(
+    "VIDEO_STORAGE_RETRY_BACKOFF_SECONDS", default=300.0
+)
 if CELERY_BROKER_URL.startswith("filesystem"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_FS_DIR / "queue"),
@@ -433,6 +437,18 @@ JOBS_FINISHED_COUNTS_CACHE_SECONDS = env.int("JOBS_FINISHED_COUNTS_CACHE_SECONDS
 JOBS_RETENTION_DAYS = env.int("JOBS_RETENTION_DAYS", default=30)
 JOBS_CLEANUP_BATCH_SIZE = env.int("JOBS_CLEANUP_BATCH_SIZE", default=5000)
 JOBS_PROGRESS_INTERVAL_SECONDS = env.float("JOBS_PROGRESS_INTERVAL_SECONDS", default=1.0)
+# Worker liveness (jobs/liveness.py): every worker writes a heartbeat row this often; a
+# worker silent for JOBS_WORKER_DEAD_AFTER_SECONDS is dead and its running jobs are requeued.
+JOBS_WORKER_HEARTBEAT_SECONDS = env.float("JOBS_WORKER_HEARTBEAT_SECONDS", default=15.0)
+JOBS_WORKER_DEAD_AFTER_SECONDS = env.float("JOBS_WORKER_DEAD_AFTER_SECONDS", default=90.0)
+if JOBS_WORKER_DEAD_AFTER_SECONDS < 2 * JOBS_WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "JOBS_WORKER_DEAD_AFTER_SECONDS must be at least twice JOBS_WORKER_HEARTBEAT_SECONDS, "
+        "or a live but busy worker could be taken for dead."
+    )
+# Retries after a transient error wait BACKOFF x 2^(attempt-1) s (+-25% jitter), at most MAX.
+JOBS_RETRY_BACKOFF_SECONDS = env.float("JOBS_RETRY_BACKOFF_SECONDS", default=60.0)
+JOBS_RETRY_BACKOFF_MAX_SECONDS = env.float("JOBS_RETRY_BACKOFF_MAX_SECONDS", default=3600.0)
 # Quotas of non-staff accounts (0 = no limit): jobs waiting or running at once, and the
 # longest `sleep` job they may submit.
 JOBS_MAX_ACTIVE_PER_USER = env.int("JOBS_MAX_ACTIVE_PER_USER", default=20)

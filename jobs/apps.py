@@ -7,4 +7,5 @@ class JobsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from jobs import receivers, tasks  # noqa: F401  (connect receivers, register job types)
+        # connect receivers and the worker heartbeat, register job types
+        from jobs import liveness, receivers, tasks  # noqa: F401

@@ -2,7 +2,7 @@
 
 It claims the job row for the delivery, runs the job function with a JobRun, and records
 the outcome: completed, failed (permanent error, time limit, out of attempts), cancelled,
-or queued again for a retry with exponential backoff and jitter.
+or queued again for a retry with exponential backoff and jitter (`retry_countdown`).
 
 A hard time limit kills the pool process before any of this can run: the job keeps
 `running` without heartbeats, and the watchdog requeues or fails it. Job types should set
@@ -20,22 +20,27 @@ from typing import Any
 
 from billiard.exceptions import SoftTimeLimitExceeded
 from celery import Task
+from django.conf import settings
 
 from jobs import services
+from jobs.db import CONNECTION_ERRORS, reconnecting
 from jobs.errors import JobCancelled, PermanentJobError, TransientJobError, people_message
 from jobs.progress import JobRun
 from jobs.registry import get_job_type
 
 logger = logging.getLogger(__name__)
 
-RETRY_BACKOFF_BASE_SECONDS = 2
-RETRY_BACKOFF_MAX_SECONDS = 600
 
+def retry_countdown(attempt: int, *, base: float | None = None) -> float:
+    """Seconds before the next attempt after `attempt` failed with a transient error.
 
-def retry_countdown(attempt: int) -> float:
-    """Exponential backoff with full jitter: up to 2, 4, 8 ... seconds (capped)."""
-    ceiling = min(RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
-    return random.uniform(ceiling / 2, ceiling)
+    base x 2^(attempt-1), jittered by at most +-25%, capped by JOBS_RETRY_BACKOFF_MAX_SECONDS;
+    `base` is the job type's own (`JobType.retry_backoff_seconds`) or JOBS_RETRY_BACKOFF_SECONDS.
+    """
+    if base is None:
+        base = settings.JOBS_RETRY_BACKOFF_SECONDS
+    delay = base * 2 ** max(0, attempt - 1) * random.uniform(0.75, 1.25)
+    return max(0.0, min(settings.JOBS_RETRY_BACKOFF_MAX_SECONDS, delay))
 
 
 class JobTask(Task):
@@ -54,12 +59,18 @@ class JobTask(Task):
     def execute(self, job_id: str | None, params: dict[str, Any]) -> dict[str, Any] | None:
         if job_id is None:  # sent without a job row, e.g. by beat: create it now
             job_id = str(
-                services.job_adopt(
-                    job_type=self.job_type_name, task_id=self.request.id or "", params=params
+                reconnecting(
+                    services.job_adopt,
+                    job_type=self.job_type_name,
+                    task_id=self.request.id or "",
+                    params=params,
                 ).pk
             )
-        job = services.job_start(
-            job_id=job_id, task_id=self.request.id or "", worker=self.request.hostname or ""
+        job = reconnecting(
+            services.job_start,
+            job_id=job_id,
+            task_id=self.request.id or "",
+            worker=self.request.hostname or "",
         )
         if job is None:
             return None
@@ -67,11 +78,12 @@ class JobTask(Task):
         try:
             result = self.job_function(JobRun(job))
         except JobCancelled:
-            services.job_cancelled(job_id=job_id)
+            reconnecting(services.job_cancelled, job_id=job_id)
             return {"job_id": job_id, "status": "cancelled"}
         except SoftTimeLimitExceeded:
             limit = self.request.timelimit[1] if self.request.timelimit else self.soft_time_limit
-            services.job_fail(
+            reconnecting(
+                services.job_fail,
                 job_id=job_id,
                 error=(
                     f"The job ran longer than its time limit ({limit} s) and was stopped. "
@@ -80,20 +92,23 @@ class JobTask(Task):
             )
             return {"job_id": job_id, "status": "failed"}
         except PermanentJobError as exc:
-            services.job_fail(job_id=job_id, error=str(exc))
+            reconnecting(services.job_fail, job_id=job_id, error=str(exc))
             return {"job_id": job_id, "status": "failed"}
         except Exception as exc:
-            transient = isinstance(exc, (TransientJobError, *spec.retry_for))
+            # A lost database connection is transient: the next attempt gets a new one.
+            transient = isinstance(exc, (TransientJobError, *CONNECTION_ERRORS, *spec.retry_for))
             error = people_message(exc, transient=transient)
             if transient and job.attempts < job.max_attempts:
                 logger.warning("job attempt failed job_id=%s: %r", job_id, exc)
-                countdown = retry_countdown(job.attempts)
-                services.job_schedule_retry(job_id=job_id, error=error, countdown=countdown)
+                countdown = retry_countdown(job.attempts, base=spec.retry_backoff())
+                reconnecting(
+                    services.job_schedule_retry, job_id=job_id, error=error, countdown=countdown
+                )
                 raise self.retry(exc=exc, countdown=countdown) from exc
             if transient:
                 error = f"{error} (gave up after {job.attempts} attempts)"
             logger.exception("job error job_id=%s task_id=%s", job_id, self.request.id)
-            services.job_fail(job_id=job_id, error=error, traceback=tb.format_exc())
+            reconnecting(services.job_fail, job_id=job_id, error=error, traceback=tb.format_exc())
             return {"job_id": job_id, "status": "failed"}
-        services.job_complete(job_id=job_id, result=result)
+        reconnecting(services.job_complete, job_id=job_id, result=result)
         return {"job_id": job_id, "status": "completed"}

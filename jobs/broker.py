@@ -1,6 +1,8 @@
 """Talking to the broker: publish a job's task, revoke it, read queue depths."""
 
+import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from config.celery import QUEUE_NAMES
@@ -80,3 +82,70 @@ def workers_seen(timeout: float = 1.0) -> list[str]:
         logger.warning("worker ping failed", exc_info=True)
         return []
     return sorted(name for reply in replies for name in reply)
+
+
+def waiting_task_ids(queue: str) -> set[str] | None:
+    """Task ids of the messages waiting in `queue`, or None when the broker cannot tell.
+
+    Redis (the queue's priority lists) and the filesystem broker (its message files) can
+    be read without taking anything; RabbitMQ cannot list a queue, so it gives None, as
+    does an unreachable broker. Messages a worker already took (Redis `unacked`, or
+    deleted from the filesystem queue) are not listed: ask the workers (`held_task_ids`).
+    """
+    url = celery_app.conf.broker_url
+    try:
+        if url.startswith("filesystem"):
+            return _filesystem_task_ids(queue)
+        if url.startswith(("redis", "rediss")):
+            return _redis_task_ids(queue)
+    except Exception:
+        logger.warning("could not list the messages of queue %s", queue, exc_info=True)
+    return None
+
+
+def _task_id(body: bytes | str) -> str:
+    return str(json.loads(body).get("headers", {}).get("id", ""))
+
+
+def _redis_task_ids(queue: str) -> set[str]:
+    ids: set[str] = set()
+    with celery_app.connection_for_read() as conn:
+        conn.ensure_connection(max_retries=1, timeout=3)
+        channel = conn.default_channel
+        client = channel.client
+        for step in channel.priority_steps:
+            for raw in client.lrange(channel._q_for_pri(queue, step), 0, -1):
+                ids.add(_task_id(raw))
+    return ids
+
+
+def _filesystem_task_ids(queue: str) -> set[str]:
+    folder = Path(celery_app.conf.broker_transport_options["data_folder_in"])
+    ids: set[str] = set()
+    for path in folder.glob(f"*.{queue}.msg"):
+        try:
+            ids.add(_task_id(path.read_bytes()))
+        except (OSError, ValueError):  # taken by a worker meanwhile, or half written
+            continue
+    return ids
+
+
+def held_task_ids(timeout: float = 2.0) -> set[str] | None:
+    """Ids of the tasks live workers hold: running, prefetched, or waiting for their ETA.
+
+    None when the broker could not be asked. A worker that does not answer in time
+    counts as holding nothing; at worst its job is published again and the older message
+    is skipped when it starts (stale task id), so nothing runs twice.
+    """
+    ids: set[str] = set()
+    try:
+        inspect = celery_app.control.inspect(timeout=timeout)
+        for method in (inspect.active, inspect.reserved, inspect.scheduled):
+            for tasks in (method() or {}).values():
+                for task in tasks:
+                    request = task.get("request", task)
+                    ids.add(str(request.get("id", "")))
+    except Exception:
+        logger.warning("could not ask the workers which tasks they hold", exc_info=True)
+        return None
+    return ids

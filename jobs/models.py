@@ -100,6 +100,8 @@ class ProcessingJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When a retry after a transient error is due (None unless one is scheduled).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -152,6 +154,28 @@ class ProcessingJob(models.Model):
 
     def can_transition_to(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS[self.status]
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per running Celery worker (by hostname), refreshed by its main process.
+
+    `jobs.liveness` writes it every JOBS_WORKER_HEARTBEAT_SECONDS from a thread of the
+    worker's main process, whatever the broker. A worker whose `last_seen_at` is older than
+    JOBS_WORKER_DEAD_AFTER_SECONDS is dead, and so is the previous life of a hostname that
+    started again (`started_at` after the job's start): the reaper requeues their jobs.
+    """
+
+    hostname = models.CharField(max_length=255, primary_key=True)
+    pid = models.PositiveIntegerField(default=0)
+    queues = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["hostname"]
+
+    def __str__(self) -> str:
+        return self.hostname
 
 
 class MaintenanceLock(models.Model):

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from jobs.db import reconnecting
 from jobs.errors import JobCancelled
 from jobs.models import JobStatus, ProcessingJob
 
@@ -43,9 +44,14 @@ class JobRun:
             return
         self._last_write = now
         self._last_cancel_check = now
-        updated = ProcessingJob.objects.filter(
-            pk=self.job.pk, status=JobStatus.RUNNING, cancel_requested_at__isnull=True
-        ).update(progress=percent, progress_message=message[:255], heartbeat_at=timezone.now())
+        updated = reconnecting(
+            ProcessingJob.objects.filter(
+                pk=self.job.pk, status=JobStatus.RUNNING, cancel_requested_at__isnull=True
+            ).update,
+            progress=percent,
+            progress_message=message[:255],
+            heartbeat_at=timezone.now(),
+        )
         self.job.progress, self.job.progress_message = percent, message[:255]
         if not updated:
             # Not running any more, or a cancel was requested: stop at this checkpoint.
@@ -57,9 +63,11 @@ class JobRun:
         if now - self._last_cancel_check < 0.5:
             return False
         self._last_cancel_check = now
-        return not ProcessingJob.objects.filter(
-            pk=self.job.pk, status=JobStatus.RUNNING, cancel_requested_at__isnull=True
-        ).exists()
+        return not reconnecting(
+            ProcessingJob.objects.filter(
+                pk=self.job.pk, status=JobStatus.RUNNING, cancel_requested_at__isnull=True
+            ).exists
+        )
 
     def check_cancelled(self) -> None:
         """Raise JobCancelled if the job was cancelled."""

@@ -33,6 +33,9 @@ class JobType:
     params_serializer: "type[Serializer] | None" = None
     # Exceptions (besides TransientJobError) that mean "try again later".
     retry_for: tuple[type[BaseException], ...] = ()
+    # The type's own retry backoff base in seconds (default JOBS_RETRY_BACKOFF_SECONDS):
+    # a number, or a callable read at retry time (e.g. a setting).
+    retry_backoff_seconds: "float | Callable[[], float] | None" = field(default=None, compare=False)
     # The uploads a job of this type takes: "none", "one" (`file`) or "many" (`files`).
     accepts_files: str = "none"
     # Writes results under jobs/outputs/{job_id}/ (deleted with the job by cleanup).
@@ -46,6 +49,11 @@ class JobType:
     # (a video, an order) consistent with their job even when a worker died.
     on_failed: "Callable[[ProcessingJob], None] | None" = field(default=None, compare=False)
     on_cancelled: "Callable[[ProcessingJob], None] | None" = field(default=None, compare=False)
+
+    def retry_backoff(self) -> float | None:
+        """The type's own backoff base, or None for JOBS_RETRY_BACKOFF_SECONDS."""
+        value = self.retry_backoff_seconds
+        return value() if callable(value) else value
 
 
 _registry: dict[str, JobType] = {}

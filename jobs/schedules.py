@@ -4,6 +4,14 @@ from jobs.periodic import PeriodicSchedule
 
 SCHEDULES = [
     PeriodicSchedule(
+        name="jobs: reap dead workers",
+        task="jobs.maintenance.reap_dead_workers",
+        every_seconds=60,
+        queue="maintenance",
+        description="Requeue or fail the running jobs of workers whose heartbeat stopped "
+        "(every worker also does this on each heartbeat).",
+    ),
+    PeriodicSchedule(
         name="jobs: check stuck jobs",
         task="jobs.maintenance.check_stuck_jobs",
         every_seconds=15 * 60,

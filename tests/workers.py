@@ -14,6 +14,13 @@ from django.db import connection
 from config.celery import QUEUE_NAMES
 
 BASE_DIR = Path(settings.BASE_DIR)
+TEST_TIMINGS = {
+    "JOBS_WORKER_HEARTBEAT_SECONDS": "1",
+    "JOBS_WORKER_DEAD_AFTER_SECONDS": "8",
+    "JOBS_RETRY_BACKOFF_SECONDS": "1",
+    "JOBS_RETRY_BACKOFF_MAX_SECONDS": "10",
+    "VIDEO_STORAGE_RETRY_BACKOFF_SECONDS": "1",
+}
 
 
 def test_database_url() -> str:
@@ -46,6 +53,9 @@ class WorkerProcess:
         self.log_path = log_dir / f"{self.name}.log"
         self._log = self.log_path.open("w")
         worker_env = {
+            # Short liveness and retry timings (production: 15 s / 90 s, 60 s backoff), so
+            # a dead worker is reaped and a retry runs within seconds; `env` overrides them.
+            **TEST_TIMINGS,
             **os.environ,
             # tests.worker_settings clears cached content-type ids before each task
             "DJANGO_SETTINGS_MODULE": "tests.worker_settings",

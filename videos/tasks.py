@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
     soft_time_limit=settings.VIDEO_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.VIDEO_TASK_TIME_LIMIT,
     retry_for=(StorageUnavailable,),
+    retry_backoff_seconds=lambda: settings.VIDEO_STORAGE_RETRY_BACKOFF_SECONDS,
     on_failed=video_processing_failed,
     on_cancelled=video_processing_cancelled,
     description="Probe and transcode an uploaded video into an MP4, a proxy and a thumbnail.",
@@ -77,6 +78,7 @@ def sweep_work_dirs(run: JobRun) -> dict[str, Any]:
     soft_time_limit=settings.VIDEO_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.VIDEO_TASK_TIME_LIMIT,
     retry_for=(StorageUnavailable,),
+    retry_backoff_seconds=lambda: settings.VIDEO_STORAGE_RETRY_BACKOFF_SECONDS,
     description="Make a video's thumbnail from the frame at a chosen time.",
 )
 def make_thumbnail(run: JobRun) -> dict[str, Any]:

@@ -3,12 +3,13 @@
 from datetime import timedelta
 from typing import Any
 
+from celery import shared_task
 from django.conf import settings
 
 from jobs.locks import maintenance_lock
 from jobs.progress import JobRun
 from jobs.registry import job_task
-from jobs.services import jobs_cleanup, jobs_requeue_stuck
+from jobs.services import jobs_cleanup, jobs_reap_dead_workers, jobs_requeue_stuck
 
 
 @job_task(
@@ -32,6 +33,19 @@ def check_stuck_jobs(run: JobRun) -> dict[str, Any]:
         "requeued": sum(o.action == "requeued" for o in outcomes),
         "failed": sum(o.action == "failed" for o in outcomes),
         "jobs": [o.as_dict() for o in outcomes[:100]],
+    }
+
+
+@shared_task(name="jobs.maintenance.reap_dead_workers", ignore_result=True, time_limit=60)
+def reap_dead_workers() -> dict[str, int]:
+    """Requeue the jobs of dead workers; safe to run often and twice at once (row locks).
+
+    A plain task, not a job: it runs every minute and would fill the job list otherwise.
+    """
+    outcomes = jobs_reap_dead_workers()
+    return {
+        "requeued": sum(o.action == "requeued" for o in outcomes),
+        "failed": sum(o.action == "failed" for o in outcomes),
     }
 
 

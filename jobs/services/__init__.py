@@ -10,11 +10,18 @@ from jobs.services.lifecycle import (
     job_schedule_retry,
     job_start,
 )
-from jobs.services.maintenance import jobs_cleanup, jobs_requeue_stuck, stuck_jobs
+from jobs.services.maintenance import (
+    dead_worker_jobs,
+    jobs_cleanup,
+    jobs_reap_dead_workers,
+    jobs_requeue_stuck,
+    stuck_jobs,
+)
 from jobs.services.operations import job_cancel, job_requeue, job_retry
 from jobs.services.submission import job_submit, user_jobs_quota_check
 
 __all__ = [
+    "dead_worker_jobs",
     "job_adopt",
     "job_cancel",
     "job_cancelled",
@@ -28,6 +35,7 @@ __all__ = [
     "job_start",
     "job_submit",
     "jobs_cleanup",
+    "jobs_reap_dead_workers",
     "jobs_requeue_stuck",
     "stuck_jobs",
     "user_jobs_quota_check",

@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -40,11 +41,13 @@ def job_create(
     queue: str | None = None,
     retry_of: ProcessingJob | None = None,
     job_id: uuid.UUID | None = None,
+    max_attempts: int | None = None,
 ) -> ProcessingJob:
     """Write a `pending` job in the caller's transaction; it is published on commit.
 
     Publishing is done by the ProcessingJob post_save receiver (jobs.receivers). `queue`
-    overrides the type's queue, to send work to a dedicated worker pool.
+    overrides the type's queue, to send work to a dedicated worker pool; `max_attempts`
+    the type's attempts (e.g. per notification channel).
     """
     try:
         spec = get_job_type(job_type)
@@ -55,7 +58,7 @@ def job_create(
         job_type=spec.name,
         queue=queue or spec.queue,
         priority=spec.priority if priority is None else priority,
-        max_attempts=spec.max_attempts,
+        max_attempts=max_attempts or spec.max_attempts,
         celery_task_id=str(uuid.uuid4()),
         params=_validated_params(spec, params or {}, created_by),
         created_by=created_by if created_by and created_by.is_authenticated else None,
@@ -164,8 +167,10 @@ def job_start(*, job_id: str, task_id: str, worker: str) -> ProcessingJob | None
     job.heartbeat_at = now
     job.worker = worker[:255]
     job.progress_message = ""
+    job.next_attempt_at = None
     job.save(
         update_fields=[
+            "next_attempt_at",
             "status",
             "attempts",
             "started_at",
@@ -222,9 +227,11 @@ def job_cancelled(*, job_id: str) -> None:
 @transaction.atomic
 def job_schedule_retry(*, job_id: str, error: str, countdown: float) -> None:
     """Put a running job back to `queued` after a transient error; a retry is on its way."""
+    now = timezone.now()
     ProcessingJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
         status=JobStatus.QUEUED,
-        queued_at=timezone.now(),
+        queued_at=now,
+        next_attempt_at=now + timedelta(seconds=countdown),
         error=error,
         progress_message=f"Retrying in {countdown:.0f} s after: {error}"[:255],
     )

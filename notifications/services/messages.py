@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 DELIVER_JOB_TYPE = "notification_deliver"
 DELIVER_URGENT_JOB_TYPE = "notification_deliver_urgent"
+# Attempts of a delivery job per channel (seed 003): email 3, SMS 2.
+DELIVERY_MAX_ATTEMPTS = {Channel.EMAIL: 3, Channel.SMS: 2}
 PHONE_PATTERN = re.compile(r"^\+?[0-9]{6,15}$")
 DEFAULT_SUBJECT = "A message from Reelhouse"
 
@@ -133,6 +135,7 @@ def _queue_delivery(notification: Notification) -> ProcessingJob:
         job_type=DELIVER_URGENT_JOB_TYPE if notification.urgent else DELIVER_JOB_TYPE,
         params={"notification_id": notification.pk},
         target=notification,
+        max_attempts=DELIVERY_MAX_ATTEMPTS.get(notification.channel),
     )
     notification.job = job
     notification.save(update_fields=["job", "updated_at"])
