@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-EXACT_COUNT_LIMIT = 10_000
+EXACT_COUNT_LIMIT = 1_000
 
 
 def planner_estimate(queryset: QuerySet) -> int | None:
@@ -38,7 +38,7 @@ class EstimatedCountPaginator(Paginator):
     def count(self) -> int:
         if not isinstance(self.object_list, QuerySet):
             return super().count
-        exact = self.object_list[: self.exact_count_limit + 1].count()
+        exact = self.object_list.order_by()[: self.exact_count_limit + 1].count()
         if exact <= self.exact_count_limit:
             return exact
         estimate = planner_estimate(self.object_list)

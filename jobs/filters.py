@@ -9,7 +9,11 @@ from jobs.models import JobStatus, ProcessingJob
 
 class JobFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
-        choices=JobStatus.choices, help_text="One or more statuses (repeat the parameter)."
+        choices=JobStatus.choices,
+        help_text="One or more statuses (repeat the parameter).",
+        # A status is a column of the row: no duplicates to remove. DISTINCT over every
+        # column made PostgreSQL sort the whole filtered set (seconds at a million jobs).
+        distinct=False,
     )
     job_type = django_filters.CharFilter(help_text="Exact job type, e.g. csv_stats.")
     queue = django_filters.CharFilter(help_text="Exact queue name.")

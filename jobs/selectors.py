@@ -76,7 +76,8 @@ def queue_statistics(*, created_by: AbstractBaseUser | None = None) -> dict[str,
         by_status[status] = by_status.get(status, 0) + count
         by_type.setdefault(job_type, _status_counts())[status] += count
         by_queue.setdefault(queue, _status_counts())[status] += count
-    oldest = jobs.aggregate(
+    # Only waiting rows, through their partial index (not a scan of every finished job).
+    oldest = jobs.filter(status__in=[JobStatus.PENDING, JobStatus.QUEUED]).aggregate(
         pending=Min("created_at", filter=Q(status=JobStatus.PENDING)),
         queued=Min("queued_at", filter=Q(status=JobStatus.QUEUED)),
     )

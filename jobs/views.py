@@ -35,7 +35,7 @@ class JobConflict(APIException):
 
 
 class JobPagination(LargeTablePagination):
-    """Pages of jobs; `count` is estimated above 10,000 matching jobs (`count_is_estimate`)."""
+    """Pages of jobs; `count` is estimated above 1,000 matching jobs (`count_is_estimate`)."""
 
 
 _CANCEL_RESPONSES = {
