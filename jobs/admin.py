@@ -2,8 +2,10 @@
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -15,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 
 from jobs import services
 from jobs.errors import JobStateError
-from jobs.models import ProcessingJob
+from jobs.models import ProcessingJob, WorkerHeartbeat
 
 STATUS_COLOURS = {
     "pending": "#6c757d",
@@ -260,3 +262,35 @@ class ProcessingJobAdmin(admin.ModelAdmin):
         self._apply(
             request, queryset, lambda job: services.job_requeue(job=job, reason=reason), "Requeued"
         )
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    """Workers by their last heartbeat: alive, or dead (their running jobs get reaped)."""
+
+    list_display = ("hostname", "state", "last_seen", "started_at", "pid", "queue_names")
+    ordering = ("-last_seen_at",)
+    search_fields = ("hostname",)
+
+    @admin.display(description="state")
+    def state(self, beat: WorkerHeartbeat) -> str:
+        dead_after = timedelta(seconds=settings.JOBS_WORKER_DEAD_AFTER_SECONDS)
+        alive = beat.last_seen_at >= timezone.now() - dead_after
+        colour = "#198754" if alive else "#dc3545"
+        return format_html(
+            '<b style="color: {}">{}</b>', colour, "alive" if alive else "dead (silent)"
+        )
+
+    @admin.display(description="last seen", ordering="last_seen_at")
+    def last_seen(self, beat: WorkerHeartbeat) -> str:
+        return f"{timesince(beat.last_seen_at)} ago"
+
+    @admin.display(description="queues")
+    def queue_names(self, beat: WorkerHeartbeat) -> str:
+        return ", ".join(beat.queues or [])
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

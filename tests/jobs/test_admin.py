@@ -130,3 +130,25 @@ def test_requeue_action_republishes_under_a_new_task_id(admin_browser):
     assert queued.celery_task_id != old_task_id
     assert "from the admin" in queued.progress_message
     assert "Requeued 1 job(s)." in _messages(response)
+
+
+def test_workers_page_shows_each_worker_alive_or_dead_by_heartbeat(admin_browser, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jobs.models import WorkerHeartbeat
+
+    settings.JOBS_WORKER_DEAD_AFTER_SECONDS = 90
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(hostname="fresh@host", last_seen_at=now, queues=["default"])
+    WorkerHeartbeat.objects.create(hostname="gone@host", last_seen_at=now - timedelta(hours=1))
+
+    response = admin_browser.get(reverse("admin:jobs_workerheartbeat_changelist"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    fresh_row = page[page.index("fresh@host") :].split("</tr>")[0]
+    gone_row = page[page.index("gone@host") :].split("</tr>")[0]
+    assert "alive" in fresh_row and "default" in fresh_row
+    assert "dead" in gone_row

@@ -4,9 +4,13 @@ The test workers beat every second and count as dead after 8 s (tests.workers.TE
 production: 15 s / 90 s), so each fault test finishes in well under a minute.
 """
 
+import os
+import socket
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -14,6 +18,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from jobs import broker
 from jobs.base_task import retry_countdown
 from jobs.models import JobStatus, ProcessingJob, WorkerHeartbeat
@@ -176,18 +181,57 @@ def private_queue() -> str:
     return f"test-{uuid.uuid4().hex[:8]}"
 
 
+RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def _answers(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname, parts.port or 5672), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(params=["session broker", "rabbitmq"])
+def broker_env(request) -> Iterator[dict[str, str]]:
+    """The session's broker, and RabbitMQ (whatever the session uses) when it answers.
+
+    For RabbitMQ this process publishes there too while the test runs (the producer
+    pools are rebuilt for it and dropped afterwards), and the workers get its URL.
+    """
+    if request.param == "session broker":
+        yield {}
+        return
+    if settings.CELERY_BROKER_URL.startswith("amqp"):
+        pytest.skip("the session broker is RabbitMQ already")
+    if not _answers(RABBITMQ_URL):
+        pytest.skip(f"RabbitMQ does not answer at {RABBITMQ_URL}")
+    with pytest.MonkeyPatch.context() as patch:
+        for key in ("broker_url", "broker_read_url", "broker_write_url"):
+            patch.setitem(celery_app.conf, key, RABBITMQ_URL)
+        patch.setitem(celery_app.conf, "broker_transport_options", {})
+        patch.setattr(celery_app, "_pool", None)
+        patch.setattr(celery_app.amqp, "_producer_pool", None)
+        yield {"CELERY_BROKER_URL": RABBITMQ_URL}
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_whole_worker_killed_mid_job_is_noticed_and_its_job_runs_once_more(private_queue):
+def test_a_whole_worker_killed_mid_job_is_noticed_and_its_job_runs_once_more(
+    private_queue, broker_env
+):
     # given a job running on a worker
     job = job_create(job_type="sleep", params={"seconds": 4}, queue=private_queue)
-    first = WorkerProcess(queues=(private_queue,), concurrency=1).wait_ready()
+    first = WorkerProcess(queues=(private_queue,), concurrency=1, env=broker_env).wait_ready()
     wait_for(lambda: _status(job) == JobStatus.RUNNING, message="running", timeout=60)
     first_task_id = job.celery_task_id
 
     # when the whole worker (main process and pool) is SIGKILLed, and another one starts
     first.kill()
-    second = WorkerProcess(queues=(private_queue,), concurrency=1).wait_ready()
+    second = WorkerProcess(queues=(private_queue,), concurrency=1, env=broker_env).wait_ready()
     try:
         # then the job runs again on the new worker (reaped, or redelivered by the broker)
         wait_for(lambda: _status(job) == JobStatus.COMPLETED, message="completed", timeout=120)

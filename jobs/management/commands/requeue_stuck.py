@@ -1,4 +1,4 @@
-"""`manage.py requeue_stuck`: requeue stuck jobs that have attempts left, fail the others."""
+"""`manage.py requeue_stuck`: republish jobs whose message is lost, fail those out of attempts."""
 
 from datetime import timedelta
 from typing import Any
@@ -11,8 +11,10 @@ from jobs.services import jobs_requeue_stuck
 
 class Command(BaseCommand):
     help = (
-        "Find jobs running without a heartbeat, or pending/queued without starting, for "
-        "longer than --older-than minutes; requeue those with attempts left and fail the rest."
+        "Find jobs whose message is lost, older than --older-than minutes: pending (never "
+        "published), queued with no message in the broker nor held by a live worker, running "
+        "on a dead worker; requeue those with attempts left and fail the rest. Jobs waiting "
+        "their turn are left alone."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
