@@ -10,6 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from jobs.models import JobStatus, ProcessingJob
 from jobs.services import job_fail
@@ -121,4 +122,29 @@ def test_announcement_runs_once_after_commit(notif_worker, http_server):
         message="announcement completed",
     )
     assert announcement.attempts == 1
+    assert len(http_server.received(url)) == 1
+
+
+def test_a_rolled_back_failure_announces_nothing(notif_worker, http_server):
+    # given a job failure whose transaction rolls back, then one that commits
+    owner = UserFactory()
+    url = http_server.route()
+    endpoint = WebhookEndpointFactory(owner=owner, url=url, event_types=["job.failed"])
+    rolled_back, committed = _running_job(owner), _running_job(owner)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        job_fail(job_id=str(rolled_back.pk), error="never happened")
+        raise RuntimeError("the change fails after the failure was recorded")
+    job_fail(job_id=str(committed.pk), error="The input is not a CSV file.")
+
+    # when the worker has announced the committed one (published after the other would be)
+    wait_for(
+        lambda: endpoint.deliveries.filter(status=DeliveryStatus.DELIVERED).exists(),
+        message="job.failed delivered",
+    )
+
+    # then only the committed failure was ever announced
+    (announcement,) = ProcessingJob.objects.filter(job_type="notification_announce")
+    assert announcement.params["object_id"] == str(committed.pk)
+    (delivery,) = endpoint.deliveries.all()
+    assert delivery.payload["data"]["job_id"] == str(committed.pk)
     assert len(http_server.received(url)) == 1
