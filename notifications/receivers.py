@@ -7,8 +7,7 @@ import logging
 from jobs.models import ProcessingJob
 from jobs.signals import job_failed
 from notifications.models import WebhookEvent
-from notifications.services import event_announce_enqueue
-from notifications.services.events import is_silent_job_type
+from notifications.services.events import event_announce_enqueue, is_silent_job_type
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,9 @@ from notifications.services.endpoints import (
     webhook_endpoint_update,
 )
 from notifications.services.events import (
-    event_announce,
-    event_announce_enqueue,
     job_failure_announce,
     order_paid_announce,
+    video_event_announce,
 )
 from notifications.services.messages import (
     notification_deliver,
@@ -43,8 +42,6 @@ from notifications.services.webhooks import (
 
 __all__ = [
     "InvalidRenderReport",
-    "event_announce",
-    "event_announce_enqueue",
     "job_failure_announce",
     "notification_deliver",
     "notification_fail_for_job",
@@ -59,6 +56,7 @@ __all__ = [
     "render_reports_accept",
     "render_status_update",
     "retry_delay",
+    "video_event_announce",
     "webhook_attempt_claim",
     "webhook_attempt_record",
     "webhook_attempt_run",

@@ -53,16 +53,16 @@ def event_announce(*, job_id: str) -> dict[str, Any]:
     if isinstance(job.result, dict) and job.result.get("announced"):
         return {**job.result, "skipped": "already announced"}
     event_type, object_id = job.params["event_type"], str(job.params["object_id"])
-    announced = ANNOUNCERS[event_type](object_id=object_id, event_id=f"evt_{job.pk.hex}")
+    announced = ANNOUNCERS[event_type](object_id, f"evt_{job.pk.hex}")
     result = {"announced": announced, "event_type": event_type, "object_id": object_id}
     ProcessingJob.objects.filter(pk=job.pk).update(result=result)
     logger.info("event announced job_id=%s type=%s object_id=%s", job.pk, event_type, object_id)
     return result
 
 
-def job_failure_announce(*, object_id: str, event_id: str | None = None) -> bool:
+def job_failure_announce(*, job_id: str, event_id: str | None = None) -> bool:
     """Emit `job.failed` and email the person who started the job."""
-    job = ProcessingJob.objects.select_related("created_by").filter(pk=object_id).first()
+    job = ProcessingJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or is_silent_job_type(job.job_type):
         return False
     data = {
@@ -98,30 +98,27 @@ def _target(job: ProcessingJob) -> dict[str, str] | None:
     return {"type": f"{content_type.app_label}.{content_type.model}", "id": job.target_object_id}
 
 
-def _video_announcer(event_type: str) -> Callable[..., bool]:
-    def announce(*, object_id: str, event_id: str | None = None) -> bool:
-        """Emit `video.ready` or `video.failed` to the video's owner's endpoints."""
-        video = apps.get_model("videos", "Video").objects.filter(pk=object_id).first()
-        if video is None:
-            return False
-        data: dict[str, Any] = {
-            "video_id": str(video.pk),
-            "title": video.title,
-            "status": video.status,
-            "error_reason": video.error_reason,
-            "duration": video.duration,
-            "width": video.width,
-            "height": video.height,
-        }
-        webhook_event_emit(event_type=event_type, data=data, owner=video.owner, event_id=event_id)
-        return True
-
-    return announce
+def video_event_announce(*, video_id: str, event_type: str, event_id: str | None = None) -> bool:
+    """Emit `video.ready` or `video.failed` to the video's owner's endpoints."""
+    video = apps.get_model("videos", "Video").objects.filter(pk=video_id).first()
+    if video is None:
+        return False
+    data: dict[str, Any] = {
+        "video_id": str(video.pk),
+        "title": video.title,
+        "status": video.status,
+        "error_reason": video.error_reason,
+        "duration": video.duration,
+        "width": video.width,
+        "height": video.height,
+    }
+    webhook_event_emit(event_type=event_type, data=data, owner=video.owner, event_id=event_id)
+    return True
 
 
-def order_paid_announce(*, object_id: str, event_id: str | None = None) -> bool:
+def order_paid_announce(*, order_id: Any, event_id: str | None = None) -> bool:
     """Emit `order.paid` to the buyer's endpoints."""
-    order = apps.get_model("commerce", "Order").objects.filter(pk=object_id).first()
+    order = apps.get_model("commerce", "Order").objects.filter(pk=order_id).first()
     if order is None:
         return False
     data: dict[str, Any] = {"order_id": str(order.pk)}
@@ -135,9 +132,18 @@ def order_paid_announce(*, object_id: str, event_id: str | None = None) -> bool:
     return True
 
 
-ANNOUNCERS: dict[str, Callable[..., bool]] = {
-    WebhookEvent.JOB_FAILED: job_failure_announce,
-    WebhookEvent.VIDEO_READY: _video_announcer(WebhookEvent.VIDEO_READY),
-    WebhookEvent.VIDEO_FAILED: _video_announcer(WebhookEvent.VIDEO_FAILED),
-    WebhookEvent.ORDER_PAID: order_paid_announce,
+# event type -> announce(object_id, event_id)
+ANNOUNCERS: dict[str, Callable[[str, str], bool]] = {
+    WebhookEvent.JOB_FAILED: lambda pk, event_id: job_failure_announce(
+        job_id=pk, event_id=event_id
+    ),
+    WebhookEvent.VIDEO_READY: lambda pk, event_id: video_event_announce(
+        video_id=pk, event_type=WebhookEvent.VIDEO_READY, event_id=event_id
+    ),
+    WebhookEvent.VIDEO_FAILED: lambda pk, event_id: video_event_announce(
+        video_id=pk, event_type=WebhookEvent.VIDEO_FAILED, event_id=event_id
+    ),
+    WebhookEvent.ORDER_PAID: lambda pk, event_id: order_paid_announce(
+        order_id=pk, event_id=event_id
+    ),
 }

@@ -37,7 +37,15 @@ def sms_gateway_url(http_server) -> str:
 def _set_consuming(worker: WorkerProcess, *, consuming: bool) -> None:
     control = celery_app.control.add_consumer if consuming else celery_app.control.cancel_consumer
     for queue in QUEUE_NAMES:
-        control(queue, destination=[worker.hostname], reply=True, timeout=10)
+        for attempt in range(3):
+            try:
+                control(queue, destination=[worker.hostname], reply=True, timeout=10)
+                break
+            except ValueError:
+                # The filesystem broker can hand over a reply file still being written
+                # (empty JSON); asking again is safe, the commands are idempotent.
+                if attempt == 2:
+                    raise
 
 
 @pytest.fixture(scope="module")

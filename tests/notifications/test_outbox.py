@@ -57,9 +57,10 @@ def _fail_job_in_a_process_that_dies_after_commit(job_id: str) -> None:
 
 
 def _running_job(owner) -> ProcessingJob:
-    """A job a worker is running (no message of its own in this test)."""
+    """A job a worker is running (no message of its own: a queue no test worker reads)."""
     return ProcessingJob.objects.create(
         job_type="sleep",
+        queue="test-outbox-unread",
         status=JobStatus.RUNNING,
         celery_task_id=str(uuid.uuid4()),
         created_by=owner,

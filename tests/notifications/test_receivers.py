@@ -7,7 +7,7 @@ from django.db import transaction
 from jobs.models import JobStatus, ProcessingJob
 from jobs.services import job_create, job_fail
 from notifications.models import Notification, WebhookDelivery
-from notifications.services import event_announce
+from notifications.services.events import event_announce
 from tests.factories import UserFactory
 from tests.notifications.factories import VideoFactory, WebhookEndpointFactory
 from videos.models import Video
