@@ -25,4 +25,13 @@ SCHEDULES = [
         queue="maintenance",
         description="Delete finished jobs older than JOBS_RETENTION_DAYS.",
     ),
+    PeriodicSchedule(
+        name="jobs: sweep orphaned files",
+        task="jobs.cleanup.sweep_orphaned_files",
+        cron="20 3 * * *",
+        queue="low_priority",
+        description="Delete stored files whose row never committed (the process died between "
+        "writing the file and the row) or is gone: video originals and renditions, job "
+        "inputs and outputs, sales report CSVs (every app that registers its folders).",
+    ),
 ]

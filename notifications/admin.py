@@ -58,7 +58,7 @@ class VideoRenderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "channel", "template", "recipient", "status", "attempts", "created_at"]
-    list_filter = ["channel", "status", "template", "urgent", "created_at"]
+    list_filter = ["channel", "status", "backend", "template", "urgent", "created_at"]
     search_fields = ["recipient", "template", "last_error"]
     raw_id_fields = ["user", "job"]
     actions = ["resend"]

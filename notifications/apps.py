@@ -7,6 +7,6 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from notifications import receivers, tasks  # noqa: F401  (register job types)
+        from notifications import checks, receivers, tasks  # noqa: F401  (checks, job types)
 
         receivers.connect_all()

@@ -90,6 +90,9 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
     provider_message_id = models.CharField(max_length=255, blank=True, default="")
+    backend = models.CharField(
+        max_length=255, blank=True, default="", help_text="The backend that sent it (dotted path)."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

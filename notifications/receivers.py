@@ -1,43 +1,36 @@
-"""Receivers for other apps' signals: each one only queues the announcement on commit."""
+"""Receivers for other apps' signals: each one writes the announcement's job (an outbox row)
+in the sender's transaction; the job is published when that transaction commits."""
 
 import importlib
 import logging
-from functools import partial
-
-from django.db import transaction
 
 from jobs.models import ProcessingJob
 from jobs.signals import job_failed
 from notifications.models import WebhookEvent
-from notifications.services import job_failure_announce, order_paid_announce, video_event_announce
+from notifications.services.events import event_announce_enqueue, is_silent_job_type
 
 logger = logging.getLogger(__name__)
 
 
 def on_job_failed(sender, job: ProcessingJob, **kwargs) -> None:
-    """Announce a failed job (webhook `job.failed`, email to its creator) after commit."""
-    transaction.on_commit(partial(job_failure_announce, job_id=str(job.pk)), robust=True)
+    """Announce a failed job (webhook `job.failed`, email to its creator)."""
+    if not is_silent_job_type(job.job_type):
+        event_announce_enqueue(event_type=WebhookEvent.JOB_FAILED, object_id=str(job.pk))
 
 
 def on_video_ready(sender, video, **kwargs) -> None:
-    """Send `video.ready` to the owner's endpoints after commit."""
-    transaction.on_commit(
-        partial(video_event_announce, video_id=str(video.pk), event_type=WebhookEvent.VIDEO_READY),
-        robust=True,
-    )
+    """Send `video.ready` to the owner's endpoints."""
+    event_announce_enqueue(event_type=WebhookEvent.VIDEO_READY, object_id=str(video.pk))
 
 
 def on_video_failed(sender, video, **kwargs) -> None:
-    """Send `video.failed` to the owner's endpoints after commit."""
-    transaction.on_commit(
-        partial(video_event_announce, video_id=str(video.pk), event_type=WebhookEvent.VIDEO_FAILED),
-        robust=True,
-    )
+    """Send `video.failed` to the owner's endpoints."""
+    event_announce_enqueue(event_type=WebhookEvent.VIDEO_FAILED, object_id=str(video.pk))
 
 
 def on_order_paid(sender, order, **kwargs) -> None:
-    """Send `order.paid` to the buyer's endpoints after commit."""
-    transaction.on_commit(partial(order_paid_announce, order_id=order.pk), robust=True)
+    """Send `order.paid` to the buyer's endpoints."""
+    event_announce_enqueue(event_type=WebhookEvent.ORDER_PAID, object_id=str(order.pk))
 
 
 def _signals_module(name: str):

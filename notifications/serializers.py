@@ -33,6 +33,7 @@ class NotificationSerializer(serializers.ModelSerializer):
             "attempts",
             "last_error",
             "sent_at",
+            "backend",
             "related_type",
             "related_object_id",
             "job",

@@ -1,17 +1,21 @@
 """Celery entry points of the notifications app: job types, the render seed tasks, timers."""
 
 import logging
+import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, close_old_connections
 
+from jobs.base_task import JobTask
 from jobs.errors import PermanentJobError
 from jobs.progress import JobRun
 from jobs.registry import job_task
-from notifications import render_runs
-from notifications.services import messages, renders, webhooks
+from jobs.services import job_adopt
+from notifications.services import events, messages, renders, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,22 @@ deliver_notification_urgent = job_task(
     on_failed=messages.notification_fail_for_job,
     description="Send one queued urgent email or SMS (one-time codes).",
 )(_deliver_notification)
+
+
+# --- Announcements of other apps' events (the outbox rows their receivers write) -----
+@job_task(
+    job_type=events.ANNOUNCE_JOB_TYPE,
+    name="notifications.announce_event",
+    queue="default",
+    max_attempts=5,
+    retry_for=(OperationalError, InterfaceError),
+    soft_time_limit=2 * 60,
+    time_limit=3 * 60,
+    description="Turn an event (job failed, video ready, order paid) into webhooks and emails.",
+)
+def announce_event(run: JobRun) -> dict[str, Any]:
+    """Create the event's webhook deliveries and emails, once."""
+    return events.event_announce(job_id=run.job_id)
 
 
 # --- Outbound webhooks -----------------------------------------------------------------
@@ -102,30 +122,11 @@ def prune_deliveries(run: JobRun) -> dict[str, Any]:
 
 
 # --- Render status (the seed's tasks and their job types) -------------------------------
-RENDER_TRANSIENT_ERRORS = render_runs.TRANSIENT_ERRORS
+# Both run on the job engine (JobTask): the job row holds the attempts, the outcome and
+# the retry of transient database errors; bad input fails the job at once, and its
+# on_failed hook marks the render failed (never one already completed).
+RENDER_TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 RENDER_MAX_RETRIES = 3
-
-
-def render_retry_policy() -> dict[str, Any]:
-    """Celery retry options of the render tasks: exponential backoff with full jitter."""
-    base = settings.RENDER_RETRY_BACKOFF_SECONDS
-    return {
-        "autoretry_for": RENDER_TRANSIENT_ERRORS,
-        "retry_backoff": base,
-        "retry_backoff_max": base * 2**RENDER_MAX_RETRIES,
-        "retry_jitter": True,
-        "max_retries": RENDER_MAX_RETRIES,
-    }
-
-
-RENDER_TASK_OPTIONS: dict[str, Any] = {
-    "bind": True,
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "soft_time_limit": 25 * 60,
-    "time_limit": 30 * 60,
-    **render_retry_policy(),
-}
 RENDER_JOB_OPTIONS: dict[str, Any] = {
     "queue": "default",
     "max_attempts": RENDER_MAX_RETRIES + 1,
@@ -136,9 +137,77 @@ RENDER_JOB_OPTIONS: dict[str, Any] = {
 }
 
 
-@shared_task(name="notifications.update_video_render_status", **RENDER_TASK_OPTIONS)
+def _render_job(work: Callable[..., Any]) -> Callable[[JobRun], dict[str, Any]]:
+    def job_function(run: JobRun) -> dict[str, Any]:
+        try:
+            return work(run.params)
+        except renders.InvalidRenderReport as exc:
+            raise PermanentJobError(str(exc)) from exc
+        except RENDER_TRANSIENT_ERRORS:
+            close_old_connections()  # the broken connection must not record the outcome
+            raise
+
+    return job_function
+
+
+def _update_status(params: dict[str, Any]) -> dict[str, Any]:
+    render = renders.render_status_update(
+        video_id=params["video_id"],
+        status=params["status"],
+        oss_link=params.get("oss_link"),
+        error_message=params.get("error_message"),
+    )
+    return {"video_id": render.video_id, "status": render.status}
+
+
+def _complete(params: dict[str, Any]) -> dict[str, Any]:
+    render = renders.render_complete(
+        video_id=params["video_id"],
+        oss_link=params.get("oss_link") or "",
+        force=bool(params.get("force")),
+    )
+    return {"video_id": render.video_id, "status": render.status, "oss_link": render.oss_link}
+
+
+render_status_update_job = job_task(
+    job_type=renders.STATUS_JOB_TYPE,
+    name="notifications.renders.update_status",
+    description="Create or update a render record (update_video_render_status).",
+    **RENDER_JOB_OPTIONS,
+)(_render_job(_update_status))
+
+render_completion_job = job_task(
+    job_type=renders.COMPLETION_JOB_TYPE,
+    name="notifications.renders.complete",
+    description="Complete a render and notify (process_video_render_completion).",
+    **RENDER_JOB_OPTIONS,
+)(_render_job(_complete))
+
+
+def _run_seed_task(task: JobTask, params: dict[str, Any]) -> dict[str, Any] | None:
+    """Run a seed task's message as a job of its type, adopting the row of its task id."""
+    if task.request.id:
+        return task.execute(None, params)
+    # Called in-process (not through a broker): give the run its own row.
+    job = job_adopt(job_type=task.job_type_name, task_id=str(uuid.uuid4()), params=params)
+    return task.execute(str(job.pk), params)
+
+
+def _seed_task(name: str, job_type: str, work: Callable[..., Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "bind": True,
+        "base": JobTask,
+        "job_function": staticmethod(_render_job(work)),
+        "job_type_name": job_type,
+        "soft_time_limit": RENDER_JOB_OPTIONS["soft_time_limit"],
+        "time_limit": RENDER_JOB_OPTIONS["time_limit"],
+    }
+
+
+@shared_task(**_seed_task(renders.STATUS_TASK, renders.STATUS_JOB_TYPE, _update_status))
 def update_video_render_status(
-    self: Any,
+    self: JobTask,
     video_id: str,
     status: str,
     oss_link: str | None = None,
@@ -151,46 +220,15 @@ def update_video_render_status(
         "oss_link": oss_link,
         "error_message": error_message,
     }
-    return render_runs.run_as_job(
-        self, job_type=renders.STATUS_JOB_TYPE, params=params, work=render_runs.update_status
-    )
+    return _run_seed_task(self, params)
 
 
-@shared_task(name=renders.COMPLETION_TASK, **RENDER_TASK_OPTIONS)
+@shared_task(**_seed_task(renders.COMPLETION_TASK, renders.COMPLETION_JOB_TYPE, _complete))
 def process_video_render_completion(
-    self: Any, video_id: str, oss_link: str, force: bool = False
+    self: JobTask, video_id: str, oss_link: str, force: bool = False
 ) -> dict[str, Any] | None:
     """Mark the render completed with its link, then send the webhook and the email."""
     params: dict[str, Any] = {"video_id": video_id, "oss_link": oss_link}
     if force:
         params["force"] = True
-    return render_runs.run_as_job(
-        self, job_type=renders.COMPLETION_JOB_TYPE, params=params, work=render_runs.complete
-    )
-
-
-def _as_job(work: Any) -> Any:
-    def job_function(run: JobRun) -> dict[str, Any]:
-        try:
-            return work(run.params)
-        except renders.InvalidRenderReport as exc:
-            raise PermanentJobError(str(exc)) from exc
-
-    return job_function
-
-
-# The same work as job types, so the job engine can republish a job whose message was
-# lost (watchdog) or retry a failed one from the API.
-render_status_update_job = job_task(
-    job_type=renders.STATUS_JOB_TYPE,
-    name="notifications.renders.update_status",
-    description="Create or update a render record (update_video_render_status).",
-    **RENDER_JOB_OPTIONS,
-)(_as_job(render_runs.update_status))
-
-render_completion_job = job_task(
-    job_type=renders.COMPLETION_JOB_TYPE,
-    name="notifications.renders.complete",
-    description="Complete a render and notify (process_video_render_completion).",
-    **RENDER_JOB_OPTIONS,
-)(_as_job(render_runs.complete))
+    return _run_seed_task(self, params)

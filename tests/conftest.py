@@ -11,6 +11,7 @@ from django.test import testcases
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+from tests.waiting import wait_for_jobs_to_settle
 from tests.workers import WorkerProcess
 
 
@@ -86,8 +87,9 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[WorkerProcess]
 
 
 @pytest.fixture
-def live_worker(celery_worker, transactional_db) -> WorkerProcess:
+def live_worker(celery_worker, transactional_db) -> Iterator[WorkerProcess]:
     """The session worker, with committed data it can see (use in worker tests)."""
     if celery_worker.process.poll() is not None:
         pytest.fail(f"The test worker died:\n{celery_worker.log()[-4000:]}")
-    return celery_worker
+    yield celery_worker
+    wait_for_jobs_to_settle()  # before the flush, which would race the worker's locks

@@ -25,12 +25,4 @@ SCHEDULES = [
         description="Remove the work folders of video jobs killed at their hard time limit or "
         "with their worker (also done at the start of each video job on that host).",
     ),
-    PeriodicSchedule(
-        name="videos: sweep orphaned files",
-        task="videos.cleanup.sweep_orphaned_files",
-        cron="20 3 * * *",
-        queue="low_priority",
-        description="Delete stored originals and renditions whose video row never committed "
-        "(the process died between writing the file and the row) or is gone.",
-    ),
 ]

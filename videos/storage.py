@@ -12,7 +12,6 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from django.core.files import File
@@ -202,25 +201,6 @@ def read_head(key: str, size: int) -> bytes:
         return obj.get(Range=f"bytes=0-{size - 1}")["Body"].read()
     with default_storage.open(key, "rb") as f:
         return f.read(size)
-
-
-def list_files(prefix: str) -> Iterator[tuple[str, datetime]]:
-    """Yield (name, last modified) of every file under a folder, in pages (S3: one LIST each)."""
-    if _is_s3():
-        location = default_storage.location.strip("/")
-        start = len(location) + 1 if location else 0
-        for obj in default_storage.bucket.objects.filter(Prefix=_s3_key(prefix) + "/"):
-            yield obj.key[start:], obj.last_modified
-        return
-    root = Path(default_storage.path(prefix))
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            path = Path(folder, name)
-            try:
-                modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-            except FileNotFoundError:
-                continue
-            yield path.relative_to(default_storage.path("")).as_posix(), modified
 
 
 def video_id_of(name: str) -> uuid.UUID | None:

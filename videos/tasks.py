@@ -12,6 +12,7 @@ from jobs.registry import job_task
 from videos.media import workdirs
 from videos.models import Video
 from videos.services import (
+    orphans,  # noqa: F401  (registers the videos folders to sweep)
     video_process,
     video_processing_cancelled,
     video_processing_failed,
@@ -19,7 +20,6 @@ from videos.services import (
     video_thumbnail_request,
 )
 from videos.services.editing import video_files_delete
-from videos.services.orphans import video_orphans_sweep
 from videos.services.thumbnails import THUMBNAIL_JOB, ThumbnailTimeOutOfRange
 from videos.storage import StorageUnavailable
 
@@ -99,16 +99,3 @@ def generate_thumbnail(video_id: str, timestamp: float) -> dict[str, Any]:
         logger.warning("generate_thumbnail refused video_id=%s: %s", video_id, exc)
         return {"video_id": video_id, "error": str(exc)}
     return {"video_id": video_id, "job_id": str(job.pk)}
-
-
-@job_task(
-    job_type="video_orphans_sweep",
-    name="videos.cleanup.sweep_orphaned_files",
-    queue="low_priority",
-    max_attempts=3,
-    retry_for=(StorageUnavailable,),
-    description="Delete stored video files whose video row never committed or is gone.",
-)
-def sweep_orphaned_files(run: JobRun) -> dict[str, Any]:
-    """Delete files without a video."""
-    return video_orphans_sweep()

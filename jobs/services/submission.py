@@ -93,7 +93,6 @@ def _check_files(spec: JobType, params: dict[str, Any], files: list[UploadedFile
             )
 
 
-@transaction.atomic
 def job_submit(
     *,
     job_type: str,
@@ -104,11 +103,14 @@ def job_submit(
     """Create a job a user asked for, storing its uploads under `jobs/inputs/{job_id}/`.
 
     The stored names go into `params["files"]`; the client's file name is only used,
-    sanitised, as the last part of the name.
+    sanitised, as the last part of the name. Files are stored before the transaction that
+    writes the row (no storage write inside a transaction); if the process dies in
+    between, the orphan sweep (jobs.orphans) deletes the files later.
     """
     spec = _submittable(job_type, created_by)
     _check_files(spec, params, files)
-    user_jobs_quota_check(user=created_by)
+    with transaction.atomic():
+        user_jobs_quota_check(user=created_by)  # refuse before storing anything
     job_id = uuid.uuid4()
     stored: list[str] = []
     try:
@@ -117,7 +119,11 @@ def job_submit(
             stored.append(default_storage.save(name, upload))
         if spec.accepts_files != "none":
             params = {**params, "files": stored}
-        job = job_create(job_type=spec.name, params=params, created_by=created_by, job_id=job_id)
+        with transaction.atomic():
+            user_jobs_quota_check(user=created_by)  # again, under the quota lock
+            job = job_create(
+                job_type=spec.name, params=params, created_by=created_by, job_id=job_id
+            )
     except BaseException:
         # Invalid params or a failed save: leave nothing behind for a job that never was.
         for name in stored:

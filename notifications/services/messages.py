@@ -23,6 +23,7 @@ from rest_framework.exceptions import ValidationError
 from jobs.errors import PermanentJobError, TransientJobError
 from jobs.models import ProcessingJob
 from jobs.services import job_create
+from notifications.delivery_backends import backend_name, pretend_delivery_reason
 from notifications.models import Channel, Notification, NotificationStatus
 from notifications.sealing import SECRET_CONTEXT_KEYS, UnsealError, seal, unseal
 from notifications.sms import SmsPermanentError, SmsTransientError, get_sms_backend
@@ -174,6 +175,8 @@ def notification_deliver(*, notification_id: int) -> dict[str, Any]:
     Notification.objects.filter(pk=notification_id).update(
         attempts=models.F("attempts") + 1, updated_at=timezone.now()
     )
+    if reason := pretend_delivery_reason(notification.channel):
+        raise PermanentJobError(reason)
     try:
         message_id = _send(notification)
     except (SmsTransientError, TransientJobError) as exc:
@@ -187,9 +190,14 @@ def notification_deliver(*, notification_id: int) -> dict[str, Any]:
         sent_at=timezone.now(),
         last_error="",
         provider_message_id=message_id[:255],
+        backend=backend_name(notification.channel)[:255],
         updated_at=timezone.now(),
     )
-    logger.info("notification sent notification_id=%s", notification_id)
+    logger.info(
+        "notification sent notification_id=%s backend=%s",
+        notification_id,
+        backend_name(notification.channel),
+    )
     return {"notification_id": notification_id, "status": NotificationStatus.SENT}
 
 

@@ -3,7 +3,6 @@
 import logging
 import uuid
 from datetime import timedelta
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,9 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from jobs.models import ProcessingJob
-from jobs.services import job_adopt
+from jobs.services import job_create
 from notifications.models import ReceivedWebhook, RenderStatus, VideoRender, WebhookEvent
 from notifications.services.messages import notification_send
 from notifications.services.webhooks import webhook_event_emit
@@ -23,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 STATUS_JOB_TYPE = "render_status_update"
 COMPLETION_JOB_TYPE = "render_completion"
+STATUS_TASK = "notifications.update_video_render_status"
 COMPLETION_TASK = "notifications.process_video_render_completion"
 WEBHOOK_SOURCE = "render"
 
@@ -132,6 +131,13 @@ def render_fail(*, video_id: str, error_message: str) -> VideoRender | None:
     render = VideoRender.objects.select_for_update().filter(video_id=video_id).first()
     if render is None:
         return None
+    if render.status == RenderStatus.COMPLETED:
+        # A failed job here is a report that could not be stored (malformed, or the
+        # database gave up): it says nothing about a render that already finished.
+        logger.warning(
+            "render already completed video_id=%s; not failed by: %s", video_id, error_message
+        )
+        return render
     previous_status = render.status
     render.status = RenderStatus.FAILED
     render.error_message = error_message
@@ -190,28 +196,15 @@ def _completed_follow_ups(render: VideoRender) -> None:
 def render_completion_enqueue(
     *, video_id: str, oss_link: str, force: bool = False
 ) -> ProcessingJob:
-    """Queue process_video_render_completion on commit, with its job row written now.
+    """Write a `render_completion` job in the caller's transaction; it is published on commit.
 
-    The row is keyed by the task id the task is sent with, so the task adopts it; if
-    the message is lost the watchdog republishes the job through the job engine.
+    The job runs what `process_video_render_completion` runs; if the message is lost, the
+    watchdog republishes the job.
     """
-    task_id = str(uuid.uuid4())
     params: dict[str, Any] = {"video_id": video_id, "oss_link": oss_link}
     if force:
         params["force"] = True
-    job = job_adopt(job_type=COMPLETION_JOB_TYPE, task_id=task_id, params=params)
-    transaction.on_commit(partial(_send_completion, task_id, params), robust=True)
-    return job
-
-
-def _send_completion(task_id: str, params: dict[str, Any]) -> None:
-    celery_app.send_task(
-        COMPLETION_TASK,
-        args=[params["video_id"], params["oss_link"]],
-        kwargs={"force": True} if params.get("force") else {},
-        task_id=task_id,
-        queue="default",
-    )
+    return job_create(job_type=COMPLETION_JOB_TYPE, params=params)
 
 
 def received_webhooks_prune(*, older_than: timedelta) -> int:

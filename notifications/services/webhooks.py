@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from config.celery import app as celery_app
+from jobs import broker
 from jobs.models import ACTIVE_STATUSES, FINAL_STATUSES, ProcessingJob
 from jobs.services import job_create
 from notifications import signatures
@@ -70,10 +70,10 @@ def retry_delay(*, attempts_made: int, retry_after: float | None = None) -> floa
     return delay
 
 
-def _event(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+def _event(event_type: str, data: dict[str, Any], event_id: str | None) -> dict[str, Any]:
     now = timezone.now()
     event = {
-        "id": f"evt_{uuid.uuid4().hex}",
+        "id": event_id or f"evt_{uuid.uuid4().hex}",
         "type": event_type,
         "timestamp": now.isoformat().replace("+00:00", "Z"),
         "data": data,
@@ -102,15 +102,22 @@ def subscribed_endpoints(
 
 @transaction.atomic
 def webhook_event_emit(
-    *, event_type: str, data: dict[str, Any], owner: AbstractBaseUser | None
+    *,
+    event_type: str,
+    data: dict[str, Any],
+    owner: AbstractBaseUser | None,
+    event_id: str | None = None,
 ) -> list[WebhookDelivery]:
-    """Create one delivery (and its first attempt's job) per endpoint subscribed to the event."""
+    """Create one delivery (and its first attempt's job) per endpoint subscribed to the event.
+
+    `event_id` (the webhook-id receivers deduplicate on) defaults to a new one.
+    """
     if event_type not in WebhookEvent.values:
         raise ValueError(f"Unknown webhook event type {event_type!r}.")
     endpoints = subscribed_endpoints(event_type=event_type, owner=owner)
     if not endpoints:
         return []
-    payload = _event(event_type, data)
+    payload = _event(event_type, data, event_id)
     deliveries = []
     for endpoint in endpoints:
         delivery = WebhookDelivery.objects.create(
@@ -300,12 +307,18 @@ def _schedule(delivery: WebhookDelivery, delay: float) -> None:
     delivery.current_job = None
     delivery.save()
     if delay <= TIMER_MAX_SECONDS:
-        transaction.on_commit(partial(_send_timer, str(delivery.pk), delay), robust=True)
+        # Only a wake-up call: the durable record is the row's next_attempt_at, which the
+        # periodic sweep reads, so a timer lost with this process delays, never drops.
+        transaction.on_commit(
+            partial(
+                broker.publish_timer,
+                task_name=DISPATCH_TASK,
+                args=[str(delivery.pk)],
+                countdown=delay,
+                queue="default",
+            )
+        )
     logger.info("webhook retry delivery_id=%s in %.1fs", delivery.pk, delay)
-
-
-def _send_timer(delivery_id: str, delay: float) -> None:
-    celery_app.send_task(DISPATCH_TASK, args=[delivery_id], countdown=delay, queue="default")
 
 
 def _disable(endpoint: WebhookEndpoint, reason: str) -> None:

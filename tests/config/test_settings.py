@@ -27,6 +27,10 @@ PRODUCTION_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
     "ALLOWED_HOSTS": "reelhouse.example.com",
+    # Production delivers for real (the console backends are deploy-check errors).
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "SMS_BACKEND": "notifications.sms.HttpGatewaySmsBackend",
+    "SMS_GATEWAY_URL": "https://sms.example.com/messages",
 }
 
 

@@ -13,6 +13,7 @@ import pytest
 from config.celery import QUEUE_NAMES
 from config.celery import app as celery_app
 from tests.notifications.http_servers import ScriptedHttpServer
+from tests.waiting import wait_for_jobs_to_settle
 from tests.workers import WorkerProcess
 
 SMS_GATEWAY_TOKEN = "test-gateway-token"
@@ -36,7 +37,15 @@ def sms_gateway_url(http_server) -> str:
 def _set_consuming(worker: WorkerProcess, *, consuming: bool) -> None:
     control = celery_app.control.add_consumer if consuming else celery_app.control.cancel_consumer
     for queue in QUEUE_NAMES:
-        control(queue, destination=[worker.hostname], reply=True, timeout=10)
+        for attempt in range(3):
+            try:
+                control(queue, destination=[worker.hostname], reply=True, timeout=10)
+                break
+            except ValueError:
+                # The filesystem broker can hand over a reply file still being written
+                # (empty JSON); asking again is safe, the commands are idempotent.
+                if attempt == 2:
+                    raise
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +72,14 @@ def notifications_worker(celery_worker, http_server, sms_gateway_url) -> Iterato
 
 
 @pytest.fixture
-def notif_worker(notifications_worker, http_server, transactional_db, settings) -> WorkerProcess:
+def notif_worker(
+    notifications_worker, http_server, transactional_db, settings
+) -> Iterator[WorkerProcess]:
     """The configured worker, with this process's settings matching its environment."""
     if notifications_worker.process.poll() is not None:
         pytest.fail(f"The notifications worker died:\n{notifications_worker.log()[-4000:]}")
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
     settings.WEBHOOK_ALLOWED_PORTS = [http_server.port]
     settings.WEBHOOK_RETRY_SCHEDULE_SECONDS = [int(s) for s in TEST_RETRY_SCHEDULE.split(",")]
-    return notifications_worker
+    yield notifications_worker
+    wait_for_jobs_to_settle()  # before the flush, which would race the worker's locks

@@ -129,6 +129,7 @@ def test_email_sent_by_the_worker_lands_in_the_mail_folder_and_is_logged_sent(li
     wait_for(lambda: _status(notification) == NotificationStatus.SENT, message="email sent")
     assert notification.sent_at is not None
     assert notification.attempts == 1
+    assert notification.backend == "django.core.mail.backends.filebased.EmailBackend"
     # the notification is marked sent inside the task; the engine completes the job after it
     job = notification.job
     wait_for(lambda: (job.refresh_from_db(), job.is_final)[1], message="job finished")
@@ -158,6 +159,7 @@ def test_sms_through_the_console_backend_is_logged_sent(live_worker):
 
     wait_for(lambda: _status(notification) == NotificationStatus.SENT, message="sms sent")
     assert notification.provider_message_id.startswith("console-")
+    assert notification.backend == "notifications.sms.ConsoleSmsBackend"  # DEBUG: a dev send
 
 
 @pytest.mark.worker

@@ -1,11 +1,11 @@
 """The seed's render tasks through a real worker, and their retry policy."""
 
 import pytest
-from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError
 from standardwebhooks.webhooks import Webhook
 
 from jobs.models import JobStatus, ProcessingJob
+from jobs.registry import get_job_type
 from notifications.models import DeliveryStatus, Notification, RenderStatus, VideoRender
 from notifications.tasks import process_video_render_completion, update_video_render_status
 from tests.factories import UserFactory
@@ -13,26 +13,18 @@ from tests.notifications.factories import VideoFactory, VideoRenderFactory, Webh
 from tests.waiting import wait_for
 
 
-def test_render_tasks_retry_database_errors_three_times_with_jittered_backoff(settings):
-    base = settings.RENDER_RETRY_BACKOFF_SECONDS
-
-    for task in (update_video_render_status, process_video_render_completion):
+def test_render_tasks_run_on_the_job_engine_and_retry_database_errors_three_times():
+    for task, job_type in (
+        (update_video_render_status, "render_status_update"),
+        (process_video_render_completion, "render_completion"),
+    ):
         assert task.name.startswith("notifications.")
-        assert set(task.autoretry_for) == {OperationalError, InterfaceError}
-        assert task.max_retries == 3
-        assert task.retry_backoff == base
-        assert task.retry_jitter is True
+        assert task.job_type_name == job_type
+        spec = get_job_type(job_type)
+        assert set(spec.retry_for) == {OperationalError, InterfaceError}
+        assert spec.max_attempts == 4  # the first try and three retries
         assert task.acks_late is True
         assert (task.soft_time_limit, task.time_limit) == (25 * 60, 30 * 60)
-        # Celery's countdown for retry n: full jitter up to base * 2**n
-        for retries in range(3):
-            countdown = get_exponential_backoff_interval(
-                factor=task.retry_backoff,
-                retries=retries,
-                maximum=task.retry_backoff_max,
-                full_jitter=task.retry_jitter,
-            )
-            assert 0 <= countdown <= base * 2**retries
 
 
 def _render(video_id: str) -> VideoRender | None:
@@ -137,3 +129,32 @@ def test_completed_report_from_the_intake_is_completed_by_the_worker(notif_worke
     wait_for(lambda: (job.refresh_from_db(), job.status == JobStatus.COMPLETED)[1], message="job")
     assert job.attempts == 1
     assert _render("intake-1").oss_link == "https://oss.example.com/i"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "report",
+    [
+        ("seed-done", "finished"),  # unknown status
+        ("seed-done", "completed", "ftp://oss.example.com/x.mp4"),  # bad link
+        ("seed-done", "processing", "not a url"),
+    ],
+)
+def test_malformed_report_never_fails_a_completed_render(notif_worker, report):
+    VideoRenderFactory(
+        video_id="seed-done", status=RenderStatus.COMPLETED, oss_link="https://oss.example.com/ok"
+    )
+
+    result = update_video_render_status.delay(*report)
+
+    job = wait_for(
+        lambda: ProcessingJob.objects.filter(
+            celery_task_id=result.id, status=JobStatus.FAILED
+        ).first(),
+        message="the report's job failed",
+    )
+    assert job.error  # the reason the report was refused is on the job
+    render = _render("seed-done")
+    assert render.status == RenderStatus.COMPLETED
+    assert render.oss_link == "https://oss.example.com/ok"

@@ -143,6 +143,6 @@ def test_files_whose_row_never_committed_are_swept_once_old_enough(user, mp4_cli
 def test_the_sweep_is_scheduled():
     from jobs.periodic import declared_schedules
 
-    [schedule] = [s for s in declared_schedules() if s.name == "videos: sweep orphaned files"]
-    assert schedule.task == "videos.cleanup.sweep_orphaned_files"
+    [schedule] = [s for s in declared_schedules() if s.name == "jobs: sweep orphaned files"]
+    assert schedule.task == "jobs.cleanup.sweep_orphaned_files"  # every app's files, videos too
     assert timedelta(hours=1) <= ORPHAN_MIN_AGE

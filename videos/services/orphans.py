@@ -2,53 +2,42 @@
 
 Files are written before the row that points at them (never inside a transaction), so a
 process that dies in between leaves a file with no row; a rendition stored while its
-video was being deleted is the same. `video_orphans_sweep` deletes such files once they
-are old enough that no request or job can still be about to commit their row.
+video was being deleted is the same. The videos app registers its folders with the
+jobs app's orphan sweep (`jobs.orphans`), which deletes such files once they are old
+enough that no request or job can still be about to commit their row.
 """
 
-import logging
-import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.core.files.storage import default_storage
-from django.utils import timezone
-
+from jobs.orphans import ORPHAN_MIN_AGE, FileOwner, orphan_files_sweep, register_file_owner
 from videos import storage
 from videos.models import Video
 
-logger = logging.getLogger(__name__)
+__all__ = ["ORPHAN_MIN_AGE", "video_orphans_sweep"]
 
-# Far longer than storing a file and committing its row can take.
-ORPHAN_MIN_AGE = timedelta(hours=6)
-BATCH = 500
+OWNER = "videos"
+
+
+def _referenced(names: list[str]) -> set[str]:
+    ids = {name: storage.video_id_of(name) for name in names}
+    existing = set(
+        Video.objects.filter(pk__in={i for i in ids.values() if i}).values_list("pk", flat=True)
+    )
+    # A name that is not a managed video key is not ours to judge: keep it.
+    return {name for name, video_id in ids.items() if video_id is None or video_id in existing}
+
+
+register_file_owner(
+    FileOwner(
+        name=OWNER,
+        prefixes=(storage.ORIGINALS_PREFIX, storage.PROCESSED_PREFIX),
+        referenced=_referenced,
+    )
+)
 
 
 def video_orphans_sweep(*, now: datetime | None = None) -> dict[str, Any]:
     """Delete files under originals/ and processed/ whose video does not exist."""
-    cutoff = (now or timezone.now()) - ORPHAN_MIN_AGE
-    removed: list[str] = []
-    batch: list[tuple[str, uuid.UUID]] = []
     with storage.storage_errors():
-        for prefix in (storage.ORIGINALS_PREFIX, storage.PROCESSED_PREFIX):
-            for name, modified in storage.list_files(prefix.rstrip("/")):
-                video_id = storage.video_id_of(name)
-                if video_id is None or modified > cutoff:
-                    continue
-                batch.append((name, video_id))
-                if len(batch) >= BATCH:
-                    removed += _delete_rowless(batch)
-                    batch = []
-        removed += _delete_rowless(batch)
-    if removed:
-        logger.info("orphaned video files deleted count=%s", len(removed))
-    return {"deleted": removed}
-
-
-def _delete_rowless(batch: list[tuple[str, uuid.UUID]]) -> list[str]:
-    ids = {video_id for _name, video_id in batch}
-    existing = set(Video.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    orphans = [name for name, video_id in batch if video_id not in existing]
-    for name in orphans:
-        default_storage.delete(name)
-    return orphans
+        return orphan_files_sweep(owners=[OWNER], now=now)
