@@ -39,6 +39,13 @@ class PaymentProviderUnavailable(CommerceError):
     default_code = "provider_unavailable"
 
 
+class PaymentProviderError(CommerceError):
+    """The payment provider refused a call we made for the client (bad key, bad request)."""
+
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "provider_error"
+
+
 class InvalidOrderRequest(CommerceError):
     default_code = "invalid_order"
 

@@ -471,6 +471,12 @@ ORDER_MAX_QUANTITY_PER_LINE = env.int("ORDER_MAX_QUANTITY_PER_LINE", default=10)
 CART_ABANDONED_AFTER_HOURS = env.int("CART_ABANDONED_AFTER_HOURS", default=24)
 STREAM_RETENTION_DAYS = env.int("STREAM_RETENTION_DAYS", default=90)
 PAYMENT_RETRY_MAX_ATTEMPTS = env.int("PAYMENT_RETRY_MAX_ATTEMPTS", default=3)
+# Stripe's secret API key (sk_live_... / sk_test_...): creates PaymentIntents and refunds.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+# Where the Stripe client sends API calls: Stripe's, or a Stripe-compatible test server.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+# Seconds one Stripe API call may take before the client answers 503.
+STRIPE_API_TIMEOUT_SECONDS = env.int("STRIPE_API_TIMEOUT_SECONDS", default=20)
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
 ECPAY_MERCHANT_ID = env("ECPAY_MERCHANT_ID", default="")

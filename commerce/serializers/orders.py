@@ -105,10 +105,14 @@ class PayRequestSerializer(serializers.Serializer):
 
 
 class StripeInstructionsSerializer(serializers.Serializer):
+    payment_intent = serializers.CharField(help_text="The PaymentIntent's id (pi_...).")
+    client_secret = serializers.CharField(
+        help_text="Give it to Stripe.js (confirmCardPayment / the Payment Element) to pay."
+    )
     amount = serializers.IntegerField(help_text="In Stripe's minor units for the currency.")
     currency = serializers.CharField(help_text="Lower-case ISO code, as Stripe takes it.")
     metadata = serializers.DictField(
-        child=serializers.CharField(), help_text="Put these on the PaymentIntent's metadata."
+        child=serializers.CharField(), help_text="What the PaymentIntent carries in its metadata."
     )
 
 
