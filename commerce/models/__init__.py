@@ -10,6 +10,8 @@ from commerce.models.payments import (
     PaymentEvent,
     PaymentProvider,
     PaymentStatus,
+    Refund,
+    RefundStatus,
 )
 from commerce.models.reports import DailySalesReport
 from commerce.models.streams import LiveStream, StreamStatus
@@ -31,6 +33,8 @@ __all__ = [
     "PaymentProvider",
     "PaymentStatus",
     "Product",
+    "Refund",
+    "RefundStatus",
     "StockMovement",
     "StockMovementKind",
     "StockState",

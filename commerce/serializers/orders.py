@@ -1,8 +1,17 @@
 """Orders, payments and paying."""
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
-from commerce.models import Order, OrderItem, OrderStatusChange, Payment, PaymentProvider
+from commerce.models import (
+    Order,
+    OrderItem,
+    OrderStatusChange,
+    Payment,
+    PaymentProvider,
+    Refund,
+)
 from commerce.money import format_amount
 from commerce.services.orders import MAX_ORDER_LINES
 
@@ -63,6 +72,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "paid_at",
             "fulfilled_at",
             "cancelled_at",
+            "refunded_at",
+            "stream",
             "created_at",
             "status_history",
         ]
@@ -125,3 +136,38 @@ class PayResponseSerializer(serializers.Serializer):
     payment = PaymentSerializer()
     stripe = StripeInstructionsSerializer(required=False)
     ecpay = EcpayInstructionsSerializer(required=False)
+
+
+class RefundRequestSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        required=False,
+        help_text="Refund part of the payment (order currency); the whole of it when left out.",
+    )
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Refund
+        fields = [
+            "id",
+            "order",
+            "payment",
+            "amount",
+            "currency",
+            "status",
+            "provider_reference",
+            "reason",
+            "note",
+            "created_at",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+    def get_amount(self, refund: Refund) -> str:
+        return format_amount(refund.amount_minor, refund.currency)

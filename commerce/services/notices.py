@@ -85,6 +85,12 @@ def order_paid_notify(*, order: Order) -> None:
     _sms(order.user, "commerce/order_status", context, order)
 
 
+def order_status_notify(*, order: Order) -> None:
+    """Text the customer their order's new status (and email it when they have an address)."""
+    context = _order_context(order)
+    _sms(order.user, "commerce/order_status", context, order)
+
+
 def payment_failed_notify(*, order: Order, retrying: bool) -> None:
     """Tell the customer their payment failed, and whether they can still pay."""
     context = {**_order_context(order), "retrying": retrying}

@@ -19,14 +19,13 @@ from commerce.models import (
     OrderStatus,
     OrderStatusChange,
     Payment,
-    PaymentStatus,
     Product,
     StockMovementKind,
 )
 from commerce.models.orders import AWAITING_PAYMENT
 from commerce.money import to_minor
 from commerce.services import notices
-from commerce.services.stock import stock_commit, stock_release, stock_reserve
+from commerce.services.stock import stock_commit, stock_release, stock_reserve, stock_return
 from config.quotas import QuotaExceeded, is_limited, quota_check, quota_lock
 from jobs.services import job_create
 
@@ -123,6 +122,7 @@ def _transition(
         OrderStatus.PAID: "paid_at",
         OrderStatus.FULFILLED: "fulfilled_at",
         OrderStatus.CANCELLED: "cancelled_at",
+        OrderStatus.REFUNDED: "refunded_at",
     }.get(to_status)
     fields = ["status", "updated_at"]
     if stamp:
@@ -270,12 +270,8 @@ def order_fulfil(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
     return order
 
 
-@transaction.atomic
-def order_refund(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
-    """Record a refund made outside Reelhouse: order and its succeeded payments -> refunded."""
-    order = lock_order(order.pk)
-    _transition(order, OrderStatus.REFUNDED, reason="Refunded", by=by)
-    order.payments.filter(status=PaymentStatus.SUCCEEDED).update(
-        status=PaymentStatus.REFUNDED, updated_at=timezone.now()
-    )
-    return order
+def order_mark_refunded(*, order: Order, reason: str, by: AbstractBaseUser | None = None) -> None:
+    """Mark a locked, paid order refunded (its provider confirmed): stock back if unshipped."""
+    _transition(order, OrderStatus.REFUNDED, reason=reason, by=by)
+    if stock_return(order=order):
+        _bookkeeping(order, StockMovementKind.RETURNED)

@@ -115,3 +115,23 @@ def stripe_api_settings(settings, localstripe_base) -> str:
     settings.STRIPE_SECRET_KEY = LOCALSTRIPE_KEY
     settings.STRIPE_API_BASE = localstripe_base
     return localstripe_base
+
+
+def run_jobs(job_type: str) -> list:
+    """Run the waiting jobs of a type through the job engine, in this process."""
+    from celery import current_app
+
+    from jobs.models import JobStatus, ProcessingJob
+    from jobs.registry import get_job_type
+
+    task = current_app.tasks[get_job_type(job_type).task_name]
+    jobs = list(
+        ProcessingJob.objects.filter(
+            job_type=job_type, status__in=[JobStatus.PENDING, JobStatus.QUEUED]
+        ).order_by("created_at")
+    )
+    for job in jobs:
+        task.apply(args=[str(job.pk)], task_id=job.celery_task_id)
+    for job in jobs:
+        job.refresh_from_db()
+    return jobs
