@@ -46,6 +46,15 @@ class PaymentProviderError(CommerceError):
     default_code = "provider_error"
 
 
+class NotAStreamHost(CommerceError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "not_a_stream_host"
+    default_detail = (
+        "Only staff and members of the stream_hosts group can host live streams; "
+        "ask an operator to add you to the group."
+    )
+
+
 class InvalidOrderRequest(CommerceError):
     default_code = "invalid_order"
 

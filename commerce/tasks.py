@@ -16,7 +16,11 @@ from commerce.services.payment_events import payment_event_failed, payment_event
 from commerce.services.payments import payment_retries_schedule, payment_retry
 from commerce.services.refunds import refund_execute, refund_fail
 from commerce.services.reports import sales_report_build
-from commerce.services.streams import stream_analytics_aggregate, streams_cleanup
+from commerce.services.streams import (
+    stream_analytics_aggregate,
+    streams_cleanup,
+    streams_refresh_live_analytics,
+)
 from jobs.models import ProcessingJob
 from jobs.progress import JobRun
 from jobs.registry import job_task
@@ -163,11 +167,26 @@ def expire_unpaid_orders(run: JobRun) -> dict[str, Any]:
     max_attempts=3,
     retry_for=DB_TRANSIENT,
     params_serializer=StreamParams,
-    description="Count a live stream's paid orders and revenue.",
+    description="Count the paid orders attributed to a live stream and their revenue.",
 )
 def aggregate_stream_analytics(run: JobRun) -> dict[str, Any]:
     """Store a stream's orders count and revenue."""
     return stream_analytics_aggregate(stream_id=int(run.params["stream_id"]))
+
+
+@job_task(
+    job_type="refresh_live_stream_analytics",
+    name="commerce.analytics.refresh_live_streams",
+    queue="default",
+    max_attempts=1,
+    soft_time_limit=4 * 60,
+    time_limit=5 * 60,
+    description="Recount the orders and revenue of every live stream.",
+)
+def refresh_live_stream_analytics(run: JobRun) -> dict[str, Any]:
+    """Refresh the analytics of streams that are live."""
+    refreshed = streams_refresh_live_analytics()
+    return {"refreshed": len(refreshed), "stream_ids": refreshed[:100]}
 
 
 @job_task(

@@ -24,6 +24,11 @@ class OrderLineSerializer(serializers.Serializer):
 class OrderCreateSerializer(serializers.Serializer):
     items = OrderLineSerializer(many=True, required=False, max_length=MAX_ORDER_LINES)
     cart = serializers.IntegerField(min_value=1, required=False)
+    stream = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="The live stream this sale comes from (counted in its analytics).",
+    )
 
     def validate(self, attrs: dict) -> dict:
         if ("items" in attrs) == ("cart" in attrs):

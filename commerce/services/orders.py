@@ -14,6 +14,7 @@ from commerce import signals
 from commerce.errors import InvalidOrderRequest, InvalidStateTransition
 from commerce.models import (
     Cart,
+    LiveStream,
     Order,
     OrderItem,
     OrderStatus,
@@ -21,6 +22,7 @@ from commerce.models import (
     Payment,
     Product,
     StockMovementKind,
+    StreamStatus,
 )
 from commerce.models.orders import AWAITING_PAYMENT
 from commerce.money import to_minor
@@ -138,6 +140,17 @@ def _bookkeeping(order: Order, kind: str) -> None:
     )
 
 
+def _live_stream(stream_id: int | None) -> LiveStream | None:
+    if stream_id is None:
+        return None
+    stream = LiveStream.objects.filter(pk=stream_id).first()
+    if stream is None or stream.status != StreamStatus.LIVE:
+        raise InvalidOrderRequest(
+            f"Stream {stream_id} is not live; sales can only be attributed to a live stream."
+        )
+    return stream
+
+
 def lock_order(order_id: int) -> Order:
     """Return the order row locked for this transaction."""
     return Order.objects.select_for_update().select_related("user").get(pk=order_id)
@@ -145,15 +158,21 @@ def lock_order(order_id: int) -> Order:
 
 @transaction.atomic
 def order_place(
-    *, user: AbstractBaseUser, lines: list[OrderLine] | None = None, cart: Cart | None = None
+    *,
+    user: AbstractBaseUser,
+    lines: list[OrderLine] | None = None,
+    cart: Cart | None = None,
+    stream_id: int | None = None,
 ) -> Order:
     """Create a `pending_payment` order and reserve its stock in one transaction.
 
     Give either `lines` or one of the user's carts (which is emptied). Prices are those of
-    the products now; the confirmation email and the stock ledger follow on commit.
+    the products now; the confirmation email and the stock ledger follow on commit. A
+    `stream_id` attributes the sale to that live stream.
     """
     if (lines is None) == (cart is None):
         raise InvalidOrderRequest("Give either items or a cart, not both.")
+    stream = _live_stream(stream_id)
     if cart is not None:
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
         if cart.user_id != user.pk:
@@ -174,6 +193,7 @@ def order_place(
         currency=currency,
         total_minor=0,
         cart=cart,
+        stream=stream,
         payment_due_at=now + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
         created_at=now,
     )

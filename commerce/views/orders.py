@@ -57,10 +57,10 @@ class OrderViewSet(
             cart = selectors.carts_of(request.user).filter(pk=data["cart"]).first()
             if cart is None:
                 raise ValidationError({"cart": [f"You have no cart {data['cart']}."]})
-            order = order_place(user=request.user, cart=cart)
+            order = order_place(user=request.user, cart=cart, stream_id=data.get("stream"))
         else:
             lines = [OrderLine(line["product"], line["quantity"]) for line in data["items"]]
-            order = order_place(user=request.user, lines=lines)
+            order = order_place(user=request.user, lines=lines, stream_id=data.get("stream"))
         order = self.get_queryset().get(pk=order.pk)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
