@@ -498,6 +498,12 @@ PAYMENT_RETRY_BACKOFF_SECONDS = env.int("PAYMENT_RETRY_BACKOFF_SECONDS", default
 SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
+# Mitake (SMS_BACKEND=notifications.sms.MitakeSmsBackend): its SmSend URL and account.
+MITAKE_API_URL = env(
+    "MITAKE_API_URL", default="https://smsapi.mitake.com.tw/api/mtk/SmSend?CharsetURL=UTF-8"
+)
+MITAKE_USERNAME = env("MITAKE_USERNAME", default="")
+MITAKE_PASSWORD = env("MITAKE_PASSWORD", default="")
 RENDER_WEBHOOK_SECRET = env("RENDER_WEBHOOK_SECRET", default="")
 RENDER_RETRY_BACKOFF_SECONDS = env.int("RENDER_RETRY_BACKOFF_SECONDS", default=60)
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
