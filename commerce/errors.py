@@ -28,6 +28,11 @@ class ProductUnavailable(CommerceError):
     status_code = status.HTTP_409_CONFLICT
     default_code = "product_unavailable"
 
+    @classmethod
+    def off_sale(cls, product_id: int) -> "ProductUnavailable":
+        """The error customers get for a product off sale: its id only, never name or SKU."""
+        return cls(f"Product {product_id} is not for sale.")
+
 
 class InvalidStateTransition(CommerceError):
     status_code = status.HTTP_409_CONFLICT

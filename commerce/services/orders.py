@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commerce import signals
-from commerce.errors import InvalidOrderRequest, InvalidStateTransition
+from commerce.errors import InvalidOrderRequest, InvalidStateTransition, ProductUnavailable
 from commerce.models import (
     Cart,
     LiveStream,
@@ -66,6 +66,10 @@ def _products(quantities: dict[int, int]) -> dict[int, Product]:
     missing = sorted(set(quantities) - set(products))
     if missing:
         raise InvalidOrderRequest(f"Product {missing[0]} does not exist.")
+    off_sale = sorted(pk for pk, product in products.items() if not product.active)
+    if off_sale:
+        # Checked before anything names a product: an inactive one's name and SKU stay private.
+        raise ProductUnavailable.off_sale(off_sale[0])
     currencies = {product.currency for product in products.values()}
     if len(currencies) > 1:
         shown = ", ".join(sorted(currencies))

@@ -27,7 +27,7 @@ def stock_reserve(*, quantities: dict[int, int]) -> None:
             continue
         product = Product.objects.get(pk=product_id)
         if not product.active:
-            raise ProductUnavailable(f"{product.name!r} (SKU {product.sku}) is not for sale.")
+            raise ProductUnavailable.off_sale(product.pk)
         raise InsufficientStock(
             sku=product.sku, name=product.name, requested=wanted, available=product.stock
         )
