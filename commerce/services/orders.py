@@ -232,9 +232,16 @@ def order_place(
 
 @transaction.atomic
 def order_cancel(
-    *, order: Order, reason: str = "Cancelled by the customer", by: AbstractBaseUser | None = None
+    *,
+    order: Order,
+    reason: str = "Cancelled by the customer",
+    by: AbstractBaseUser | None = None,
+    expired: bool = False,
 ) -> Order:
-    """Cancel an unpaid order and put its stock back (once, however often this runs)."""
+    """Cancel an unpaid order and put its stock back (once, however often this runs).
+
+    The customer is told it was cancelled, or that it `expired` unpaid.
+    """
     order = lock_order(order.pk)
     if order.status not in AWAITING_PAYMENT:
         raise InvalidStateTransition(
@@ -246,6 +253,7 @@ def order_cancel(
         _bookkeeping(order, StockMovementKind.RELEASED)
     # No more payment reminders for a cancelled order.
     order.payments.filter(next_retry_at__isnull=False).update(next_retry_at=None)
+    notices.order_status_notify(order=order, event="expired" if expired else "cancelled")
     return order
 
 
@@ -259,7 +267,7 @@ def orders_expire(*, now: datetime | None = None, limit: int = 500) -> list[int]
             order = lock_order(order_id)
             if order.status not in AWAITING_PAYMENT:  # paid or cancelled meanwhile
                 continue
-            order_cancel(order=order, reason="Expired: payment not received in time")
+            order_cancel(order=order, reason="Expired: payment not received in time", expired=True)
         expired.append(order_id)
     return expired
 
@@ -291,6 +299,7 @@ def order_fulfil(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
     """Mark a paid order fulfilled (shipped)."""
     order = lock_order(order.pk)
     _transition(order, OrderStatus.FULFILLED, reason="Fulfilled", by=by)
+    notices.order_status_notify(order=order, event="fulfilled")
     return order
 
 

@@ -213,7 +213,7 @@ def _settle(order: Order, payment: Payment, *, by: AbstractBaseUser | None) -> N
             reason=f"Refunded: {payment.get_provider_display()} payment {payment.pk}",
             by=by,
         )
-        notices.order_status_notify(order=order)
+        notices.order_status_notify(order=order, event="refunded")
 
 
 def refund_fail(*, refund_id: int, error: str) -> None:

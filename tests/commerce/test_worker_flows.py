@@ -63,7 +63,7 @@ def test_stripe_webhook_pays_the_order_through_the_worker(live_worker, api_clien
     )
     wait_for(
         lambda: Notification.objects.filter(
-            template="commerce/payment_confirmation", status=NotificationStatus.SENT
+            template="commerce/en/order_paid", status=NotificationStatus.SENT
         ).exists(),
         timeout=60,
         message="confirmation sent",
