@@ -8,6 +8,7 @@ switch to PostgreSQL, Redis/RabbitMQ and S3.
 
 import os
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -495,6 +496,11 @@ OTP_SEND_LIMITS_PER_IP = [(60, 5), (3600, 20)]
 PAYMENT_RETRY_BACKOFF_SECONDS = env.int("PAYMENT_RETRY_BACKOFF_SECONDS", default=60)
 
 # --- Notifications --------------------------------------------------------------------
+# Operators told by email when a system job (one no user started) fails for good:
+# comma-separated "Name <address>" or plain addresses.
+ADMINS = [pair for pair in map(parseaddr, env.list("ADMINS", default=[])) if pair[1]]
+# Email every new account that has an address a welcome (templates/emails/accounts/).
+WELCOME_EMAIL = env.bool("WELCOME_EMAIL", default=True)
 SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")

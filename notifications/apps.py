@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from notifications import receivers, tasks  # noqa: F401  (register job types)
+        from notifications import admin_alerts, receivers, tasks  # noqa: F401  (job types)
 
         receivers.connect_all()
+        admin_alerts.connect()

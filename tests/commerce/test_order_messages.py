@@ -4,6 +4,7 @@ have an address, in their language."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -25,7 +26,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _messages(order) -> list[tuple[str, str]]:
-    rows = Notification.objects.filter(related_object_id=str(order.pk)).order_by("pk")
+    rows = Notification.objects.filter(
+        related_content_type=ContentType.objects.get_for_model(order),
+        related_object_id=str(order.pk),
+    ).order_by("pk")
     return [(n.channel, n.template) for n in rows]
 
 
@@ -72,7 +76,7 @@ def test_phone_only_customers_get_their_order_confirmation_by_sms(product):
 
     order = order_place(user=user, lines=[OrderLine(product.pk, 2)])
 
-    [sms] = Notification.objects.filter(related_object_id=str(order.pk))
+    [sms] = Notification.objects.filter(template__contains="order_placed")
     assert (sms.channel, sms.recipient) == ("sms", "+886911111111")
     assert sms.template == "commerce/en/order_placed"
     text = render_to_string(f"sms/{sms.template}.txt", sms.context)
