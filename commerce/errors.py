@@ -28,6 +28,11 @@ class ProductUnavailable(CommerceError):
     status_code = status.HTTP_409_CONFLICT
     default_code = "product_unavailable"
 
+    @classmethod
+    def off_sale(cls, product_id: int) -> "ProductUnavailable":
+        """The error customers get for a product off sale: its id only, never name or SKU."""
+        return cls(f"Product {product_id} is not for sale.")
+
 
 class InvalidStateTransition(CommerceError):
     status_code = status.HTTP_409_CONFLICT
@@ -37,6 +42,22 @@ class InvalidStateTransition(CommerceError):
 class PaymentProviderUnavailable(CommerceError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "provider_unavailable"
+
+
+class PaymentProviderError(CommerceError):
+    """The payment provider refused a call we made for the client (bad key, bad request)."""
+
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "provider_error"
+
+
+class NotAStreamHost(CommerceError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "not_a_stream_host"
+    default_detail = (
+        "Only staff and members of the stream_hosts group can host live streams; "
+        "ask an operator to add you to the group."
+    )
 
 
 class InvalidOrderRequest(CommerceError):

@@ -18,6 +18,14 @@ SCHEDULES = [
         description="Re-open failed payments whose backoff has passed.",
     ),
     PeriodicSchedule(
+        name="commerce: refresh live stream analytics",
+        task="commerce.analytics.refresh_live_streams",
+        every_seconds=5 * 60,
+        queue="default",
+        description="Recount the attributed orders and revenue of every live stream "
+        "(each stream is counted once more when it ends).",
+    ),
+    PeriodicSchedule(
         name="commerce: remind abandoned carts",
         task="commerce.carts.remind_abandoned_carts",
         cron="15 * * * *",

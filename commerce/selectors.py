@@ -1,9 +1,9 @@
 """Reads for the API: what each user may see, with the rows serializers need."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from commerce.models import Cart, CartItem, LiveStream, Order, Payment, Product
+from commerce.models import Cart, CartItem, LiveStream, Order, Payment, Product, StreamStatus
 
 
 def products_visible_to(user: AbstractBaseUser) -> QuerySet[Product]:
@@ -31,6 +31,15 @@ def payments_visible_to(user: AbstractBaseUser) -> QuerySet[Payment]:
 
 
 def streams_visible_to(user: AbstractBaseUser) -> QuerySet[LiveStream]:
-    """Own streams; staff see all."""
+    """Live streams for anyone, own streams too for their host; staff see all."""
+    streams = LiveStream.objects.select_related("recording")
+    if user.is_staff:
+        return streams
+    live = Q(status=StreamStatus.LIVE)
+    return streams.filter(live | Q(host=user) if user.is_authenticated else live)
+
+
+def streams_run_by(user: AbstractBaseUser) -> QuerySet[LiveStream]:
+    """The streams a user may change: own ones; staff all."""
     streams = LiveStream.objects.select_related("recording")
     return streams if user.is_staff else streams.filter(host=user)

@@ -14,8 +14,13 @@ from commerce.services.orders import orders_expire
 from commerce.services.otp import otp_challenges_purge
 from commerce.services.payment_events import payment_event_failed, payment_event_process
 from commerce.services.payments import payment_retries_schedule, payment_retry
+from commerce.services.refunds import refund_execute, refund_fail
 from commerce.services.reports import sales_report_build
-from commerce.services.streams import stream_analytics_aggregate, streams_cleanup
+from commerce.services.streams import (
+    stream_analytics_aggregate,
+    streams_cleanup,
+    streams_refresh_live_analytics,
+)
 from jobs.models import ProcessingJob
 from jobs.progress import JobRun
 from jobs.registry import job_task
@@ -30,6 +35,10 @@ class EventParams(serializers.Serializer):
 
 class PaymentParams(serializers.Serializer):
     payment_id = serializers.IntegerField(min_value=1)
+
+
+class RefundParams(serializers.Serializer):
+    refund_id = serializers.IntegerField(min_value=1)
 
 
 class InventoryParams(serializers.Serializer):
@@ -72,6 +81,28 @@ def _event_processing_failed(job: ProcessingJob) -> None:
 def process_payment_event(run: JobRun) -> dict[str, Any]:
     """Process one stored payment event."""
     return payment_event_process(event_id=int(run.params["event_id"]))
+
+
+def _refund_failed(job: ProcessingJob) -> None:
+    refund_fail(refund_id=int(job.params["refund_id"]), error=job.error)
+
+
+@job_task(
+    job_type="refund_payment",
+    name="commerce.payments.refund_payment",
+    queue="high_priority",
+    priority=7,
+    max_attempts=5,
+    retry_for=DB_TRANSIENT,
+    soft_time_limit=60,
+    time_limit=90,
+    params_serializer=RefundParams,
+    on_failed=_refund_failed,
+    description="Refund a payment through its provider (ECPay: marked for its merchant console).",
+)
+def refund_payment(run: JobRun) -> dict[str, Any]:
+    """Carry out one refund."""
+    return refund_execute(refund_id=int(run.params["refund_id"]))
 
 
 @job_task(
@@ -136,11 +167,26 @@ def expire_unpaid_orders(run: JobRun) -> dict[str, Any]:
     max_attempts=3,
     retry_for=DB_TRANSIENT,
     params_serializer=StreamParams,
-    description="Count a live stream's paid orders and revenue.",
+    description="Count the paid orders attributed to a live stream and their revenue.",
 )
 def aggregate_stream_analytics(run: JobRun) -> dict[str, Any]:
     """Store a stream's orders count and revenue."""
     return stream_analytics_aggregate(stream_id=int(run.params["stream_id"]))
+
+
+@job_task(
+    job_type="refresh_live_stream_analytics",
+    name="commerce.analytics.refresh_live_streams",
+    queue="default",
+    max_attempts=1,
+    soft_time_limit=4 * 60,
+    time_limit=5 * 60,
+    description="Recount the orders and revenue of every live stream.",
+)
+def refresh_live_stream_analytics(run: JobRun) -> dict[str, Any]:
+    """Refresh the analytics of streams that are live."""
+    refreshed = streams_refresh_live_analytics()
+    return {"refreshed": len(refreshed), "stream_ids": refreshed[:100]}
 
 
 @job_task(

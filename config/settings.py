@@ -8,6 +8,7 @@ switch to PostgreSQL, Redis/RabbitMQ and S3.
 
 import os
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -513,6 +514,12 @@ ORDER_MAX_QUANTITY_PER_LINE = env.int("ORDER_MAX_QUANTITY_PER_LINE", default=10)
 CART_ABANDONED_AFTER_HOURS = env.int("CART_ABANDONED_AFTER_HOURS", default=24)
 STREAM_RETENTION_DAYS = env.int("STREAM_RETENTION_DAYS", default=90)
 PAYMENT_RETRY_MAX_ATTEMPTS = env.int("PAYMENT_RETRY_MAX_ATTEMPTS", default=3)
+# Stripe's secret API key (sk_live_... / sk_test_...): creates PaymentIntents and refunds.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+# Where the Stripe client sends API calls: Stripe's, or a Stripe-compatible test server.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+# Seconds one Stripe API call may take before the client answers 503.
+STRIPE_API_TIMEOUT_SECONDS = env.int("STRIPE_API_TIMEOUT_SECONDS", default=20)
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
 ECPAY_MERCHANT_ID = env("ECPAY_MERCHANT_ID", default="")
@@ -531,9 +538,20 @@ OTP_SEND_LIMITS_PER_IP = [(60, 5), (3600, 20)]
 PAYMENT_RETRY_BACKOFF_SECONDS = env.int("PAYMENT_RETRY_BACKOFF_SECONDS", default=60)
 
 # --- Notifications --------------------------------------------------------------------
+# Operators told by email when a system job (one no user started) fails for good:
+# comma-separated "Name <address>" or plain addresses.
+ADMINS = [pair for pair in map(parseaddr, env.list("ADMINS", default=[])) if pair[1]]
+# Email every new account that has an address a welcome (templates/emails/accounts/).
+WELCOME_EMAIL = env.bool("WELCOME_EMAIL", default=True)
 SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
+# Mitake (SMS_BACKEND=notifications.sms.MitakeSmsBackend): its SmSend URL and account.
+MITAKE_API_URL = env(
+    "MITAKE_API_URL", default="https://smsapi.mitake.com.tw/api/mtk/SmSend?CharsetURL=UTF-8"
+)
+MITAKE_USERNAME = env("MITAKE_USERNAME", default="")
+MITAKE_PASSWORD = env("MITAKE_PASSWORD", default="")
 RENDER_WEBHOOK_SECRET = env("RENDER_WEBHOOK_SECRET", default="")
 RENDER_RETRY_BACKOFF_SECONDS = env.int("RENDER_RETRY_BACKOFF_SECONDS", default=60)
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)

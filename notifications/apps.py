@@ -7,6 +7,12 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from notifications import checks, receivers, tasks  # noqa: F401  (checks, job types)
+        from notifications import (  # noqa: F401  (checks, job types)
+            admin_alerts,
+            checks,
+            receivers,
+            tasks,
+        )
 
         receivers.connect_all()
+        admin_alerts.connect()

@@ -44,6 +44,13 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_welcome_emails(settings) -> None:
+    """Users made by factories are not welcomed: their emails and jobs would crowd every
+    test's counts. tests/notifications/test_welcome.py turns the welcome back on."""
+    settings.WELCOME_EMAIL = False
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

@@ -66,7 +66,7 @@ class CartAdmin(admin.ModelAdmin):
 
 @admin.register(CustomerProfile)
 class CustomerProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "phone", "phone_verified_at"]
+    list_display = ["user", "phone", "phone_verified_at", "language"]
     search_fields = ["user__username", "user__email", "phone"]
     raw_id_fields = ["user"]
 

@@ -8,7 +8,8 @@ from django.http import HttpRequest
 
 from commerce.errors import CommerceError
 from commerce.models import Order, OrderItem, OrderStatusChange, Payment
-from commerce.services.orders import order_cancel, order_fulfil, order_refund
+from commerce.services.orders import order_cancel, order_fulfil
+from commerce.services.refunds import refund_request
 
 
 class OrderItemInline(admin.TabularInline):
@@ -71,6 +72,8 @@ class OrderAdmin(admin.ModelAdmin):
         "paid_at",
         "fulfilled_at",
         "cancelled_at",
+        "refunded_at",
+        "stream",
         "created_at",
         "updated_at",
     ]
@@ -108,6 +111,9 @@ class OrderAdmin(admin.ModelAdmin):
 
         self._apply(request, queryset, cancel, "cancelled")
 
-    @admin.action(description="Record a refund (status only; refund with the provider first)")
+    @admin.action(description="Refund selected orders in full (through their provider)")
     def mark_refunded(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        self._apply(request, queryset, order_refund, "marked refunded")
+        def refund(*, order: Order, by) -> None:
+            refund_request(order=order, by=by, reason=f"Refunded by {by} in the admin")
+
+        self._apply(request, queryset, refund, "sent to be refunded")

@@ -2,7 +2,7 @@
 
 from commerce.models.carts import Cart, CartItem
 from commerce.models.catalog import Product, StockMovement, StockMovementKind
-from commerce.models.customers import CustomerProfile, OtpChallenge
+from commerce.models.customers import CustomerProfile, MessageLanguage, OtpChallenge
 from commerce.models.orders import Order, OrderItem, OrderStatus, OrderStatusChange, StockState
 from commerce.models.payments import (
     EventProcessingStatus,
@@ -10,6 +10,8 @@ from commerce.models.payments import (
     PaymentEvent,
     PaymentProvider,
     PaymentStatus,
+    Refund,
+    RefundStatus,
 )
 from commerce.models.reports import DailySalesReport
 from commerce.models.streams import LiveStream, StreamStatus
@@ -21,6 +23,7 @@ __all__ = [
     "DailySalesReport",
     "EventProcessingStatus",
     "LiveStream",
+    "MessageLanguage",
     "Order",
     "OrderItem",
     "OrderStatus",
@@ -31,6 +34,8 @@ __all__ = [
     "PaymentProvider",
     "PaymentStatus",
     "Product",
+    "Refund",
+    "RefundStatus",
     "StockMovement",
     "StockMovementKind",
     "StockState",

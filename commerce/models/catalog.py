@@ -39,6 +39,7 @@ class StockMovementKind(models.TextChoices):
     RESERVED = "reserved", "Reserved by an order"
     RELEASED = "released", "Released (order cancelled or expired)"
     COMMITTED = "committed", "Committed (order paid)"
+    RETURNED = "returned", "Returned to stock (paid order refunded before it shipped)"
 
 
 class StockMovement(models.Model):

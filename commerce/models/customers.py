@@ -5,14 +5,23 @@ from django.db import models
 from django.utils import timezone
 
 
+class MessageLanguage(models.TextChoices):
+    ENGLISH = "en", "English"
+    TRADITIONAL_CHINESE = "zh-hant", "繁體中文"
+
+
 class CustomerProfile(models.Model):
-    """What commerce knows about a user beyond auth: a phone verified by OTP."""
+    """What commerce knows about a user beyond auth: a phone verified by OTP, a language."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_profile"
     )
     phone = models.CharField(max_length=16, unique=True, null=True, blank=True)
     phone_verified_at = models.DateTimeField(null=True, blank=True)
+    # The language of the emails and SMS the shop sends (empty: the site's language).
+    language = models.CharField(
+        max_length=8, choices=MessageLanguage.choices, blank=True, default=""
+    )
 
     def __str__(self) -> str:
         return f"{self.user} {self.phone or ''}".strip()

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -118,3 +119,55 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_type} {self.provider_event_id}"
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", "Pending (the refund job asks the provider)"
+    PROCESSING = "processing", "Processing at the provider"
+    MANUAL = "manual", "To be made in the provider's merchant console"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+# Refunds that hold part of a payment: not failed.
+OPEN_OR_DONE_REFUNDS = frozenset(
+    {RefundStatus.PENDING, RefundStatus.PROCESSING, RefundStatus.MANUAL, RefundStatus.SUCCEEDED}
+)
+
+
+class Refund(models.Model):
+    """Money given back on a payment, in full or in part; the provider confirms it."""
+
+    order = models.ForeignKey("commerce.Order", on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount_minor = models.PositiveBigIntegerField(help_text="Refunded amount in minor units.")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    # Stripe: the Refund id (re_...); ECPay: empty (refunded in its merchant console).
+    provider_reference = models.CharField(max_length=255, blank=True, default="")
+    reason = models.CharField(max_length=255, blank=True, default="")
+    note = models.CharField(max_length=500, blank=True, default="")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment", "provider_reference"],
+                condition=~models.Q(provider_reference=""),
+                name="refund_provider_reference_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.pk} of payment {self.payment_id} ({self.status})"
+
+    @property
+    def amount(self) -> Decimal:
+        return from_minor(self.amount_minor, self.currency)

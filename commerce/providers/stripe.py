@@ -162,6 +162,16 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def stripe_exponent(currency: str) -> int:
+    """Decimal places Stripe's API uses for `currency` (0, 2 or 3)."""
+    code = currency.lower()
+    if code in ZERO_DECIMAL_CURRENCIES:
+        return 0
+    if code in THREE_DECIMAL_CURRENCIES:
+        return 3
+    return 2
+
+
 def to_minor_units(amount: Decimal, currency: str) -> int:
     """Convert a major-unit amount to the integer Stripe expects for `currency`."""
     if isinstance(amount, float):
@@ -170,12 +180,7 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
     if not amount.is_finite():
         raise ValueError(f"Amount must be a finite number, got {amount}")
     code = currency.lower()
-    if code in ZERO_DECIMAL_CURRENCIES:
-        exponent = 0
-    elif code in THREE_DECIMAL_CURRENCIES:
-        exponent = 3
-    else:
-        exponent = 2
+    exponent = stripe_exponent(code)
     minor = amount.scaleb(exponent)
     if minor != minor.to_integral_value():
         raise ValueError(f"{amount} {code.upper()} has more decimal places than the currency")

@@ -1,8 +1,17 @@
 """Orders, payments and paying."""
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
-from commerce.models import Order, OrderItem, OrderStatusChange, Payment, PaymentProvider
+from commerce.models import (
+    Order,
+    OrderItem,
+    OrderStatusChange,
+    Payment,
+    PaymentProvider,
+    Refund,
+)
 from commerce.money import format_amount
 from commerce.services.orders import MAX_ORDER_LINES
 
@@ -15,6 +24,11 @@ class OrderLineSerializer(serializers.Serializer):
 class OrderCreateSerializer(serializers.Serializer):
     items = OrderLineSerializer(many=True, required=False, max_length=MAX_ORDER_LINES)
     cart = serializers.IntegerField(min_value=1, required=False)
+    stream = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="The live stream this sale comes from (counted in its analytics).",
+    )
 
     def validate(self, attrs: dict) -> dict:
         if ("items" in attrs) == ("cart" in attrs):
@@ -63,6 +77,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "paid_at",
             "fulfilled_at",
             "cancelled_at",
+            "refunded_at",
+            "stream",
             "created_at",
             "status_history",
         ]
@@ -105,10 +121,14 @@ class PayRequestSerializer(serializers.Serializer):
 
 
 class StripeInstructionsSerializer(serializers.Serializer):
+    payment_intent = serializers.CharField(help_text="The PaymentIntent's id (pi_...).")
+    client_secret = serializers.CharField(
+        help_text="Give it to Stripe.js (confirmCardPayment / the Payment Element) to pay."
+    )
     amount = serializers.IntegerField(help_text="In Stripe's minor units for the currency.")
     currency = serializers.CharField(help_text="Lower-case ISO code, as Stripe takes it.")
     metadata = serializers.DictField(
-        child=serializers.CharField(), help_text="Put these on the PaymentIntent's metadata."
+        child=serializers.CharField(), help_text="What the PaymentIntent carries in its metadata."
     )
 
 
@@ -121,3 +141,38 @@ class PayResponseSerializer(serializers.Serializer):
     payment = PaymentSerializer()
     stripe = StripeInstructionsSerializer(required=False)
     ecpay = EcpayInstructionsSerializer(required=False)
+
+
+class RefundRequestSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        required=False,
+        help_text="Refund part of the payment (order currency); the whole of it when left out.",
+    )
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Refund
+        fields = [
+            "id",
+            "order",
+            "payment",
+            "amount",
+            "currency",
+            "status",
+            "provider_reference",
+            "reason",
+            "note",
+            "created_at",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+    def get_amount(self, refund: Refund) -> str:
+        return format_amount(refund.amount_minor, refund.currency)

@@ -25,7 +25,7 @@ def _touch(cart: Cart) -> None:
 
 def _check(product: Product, quantity: int) -> None:
     if not product.active:
-        raise ProductUnavailable(f"{product.name!r} (SKU {product.sku}) is not for sale.")
+        raise ProductUnavailable.off_sale(product.pk)
     if not 1 <= quantity <= MAX_QUANTITY:
         raise InvalidOrderRequest(f"Quantity must be between 1 and {MAX_QUANTITY}.")
 

@@ -12,7 +12,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
-from commerce.models import Cart, CustomerProfile, DailySalesReport, Order, Payment
+from commerce.models import (
+    Cart,
+    CustomerProfile,
+    DailySalesReport,
+    MessageLanguage,
+    Order,
+    Payment,
+)
 from commerce.money import format_amount
 from notifications.services import notification_send
 
@@ -46,6 +53,17 @@ def user_phone(user: AbstractBaseUser) -> str:
     return profile.phone if profile else ""
 
 
+def user_language(user: AbstractBaseUser) -> str:
+    """The language of the user's messages: their profile's, else the site's (en or zh-hant)."""
+    chosen = (
+        CustomerProfile.objects.filter(user=user).values_list("language", flat=True).first() or ""
+    )
+    if chosen in MessageLanguage.values:
+        return chosen
+    site = settings.LANGUAGE_CODE.lower()
+    return MessageLanguage.TRADITIONAL_CHINESE if site.startswith("zh") else MessageLanguage.ENGLISH
+
+
 def _email(user: AbstractBaseUser, template: str, context: dict, related: Any) -> None:
     if not user.email:
         logger.info("no email for user_id=%s; %s not sent", user.pk, template)
@@ -73,23 +91,44 @@ def _sms(user: AbstractBaseUser, template: str, context: dict, related: Any) -> 
         )
 
 
+# What customers are told about, each a template pair (email and SMS) per language:
+# templates/{emails,sms}/commerce/<language>/order_<event>.txt
+ORDER_EVENTS = frozenset(
+    {"placed", "paid", "payment_failed", "fulfilled", "cancelled", "expired", "refunded"}
+)
+
+
+def order_status_notify(*, order: Order, event: str, **extra: Any) -> None:
+    """Tell the customer what happened to their order: by SMS when they have a verified
+    phone, and by email when they have an address, in their language."""
+    if event not in ORDER_EVENTS:
+        raise ValueError(f"Unknown order event {event!r}.")
+    user = order.user
+    template = f"commerce/{user_language(user)}/order_{event}"
+    context = {**_order_context(order), **extra}
+    _email(user, template, context, order)
+    _sms(user, template, context, order)
+
+
 def order_placed_notify(*, order: Order) -> None:
-    """Email the customer that their order is reserved and awaiting payment."""
-    _email(order.user, "commerce/order_confirmation", _order_context(order), order)
+    """Confirm a new order: by email, or by SMS to a customer who signed up by phone only."""
+    user = order.user
+    template = f"commerce/{user_language(user)}/order_placed"
+    context = _order_context(order)
+    if user.email:
+        _email(user, template, context, order)
+    else:
+        _sms(user, template, context, order)
 
 
 def order_paid_notify(*, order: Order) -> None:
-    """Email the payment confirmation and text the new order status."""
-    context = _order_context(order)
-    _email(order.user, "commerce/payment_confirmation", context, order)
-    _sms(order.user, "commerce/order_status", context, order)
+    """Confirm the payment by email and SMS."""
+    order_status_notify(order=order, event="paid")
 
 
 def payment_failed_notify(*, order: Order, retrying: bool) -> None:
     """Tell the customer their payment failed, and whether they can still pay."""
-    context = {**_order_context(order), "retrying": retrying}
-    _email(order.user, "commerce/payment_failed", context, order)
-    _sms(order.user, "commerce/order_status", context, order)
+    order_status_notify(order=order, event="payment_failed", retrying=retrying)
 
 
 def payment_retry_notify(*, payment: Payment) -> None:

@@ -11,22 +11,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from commerce import signals
-from commerce.errors import InvalidOrderRequest, InvalidStateTransition
+from commerce.errors import InvalidOrderRequest, InvalidStateTransition, ProductUnavailable
 from commerce.models import (
     Cart,
+    LiveStream,
     Order,
     OrderItem,
     OrderStatus,
     OrderStatusChange,
     Payment,
-    PaymentStatus,
     Product,
     StockMovementKind,
+    StreamStatus,
 )
 from commerce.models.orders import AWAITING_PAYMENT
 from commerce.money import to_minor
 from commerce.services import notices
-from commerce.services.stock import stock_commit, stock_release, stock_reserve
+from commerce.services.stock import stock_commit, stock_release, stock_reserve, stock_return
 from config.quotas import QuotaExceeded, is_limited, quota_check, quota_lock
 from jobs.services import job_create
 
@@ -65,6 +66,10 @@ def _products(quantities: dict[int, int]) -> dict[int, Product]:
     missing = sorted(set(quantities) - set(products))
     if missing:
         raise InvalidOrderRequest(f"Product {missing[0]} does not exist.")
+    off_sale = sorted(pk for pk, product in products.items() if not product.active)
+    if off_sale:
+        # Checked before anything names a product: an inactive one's name and SKU stay private.
+        raise ProductUnavailable.off_sale(off_sale[0])
     currencies = {product.currency for product in products.values()}
     if len(currencies) > 1:
         shown = ", ".join(sorted(currencies))
@@ -123,6 +128,7 @@ def _transition(
         OrderStatus.PAID: "paid_at",
         OrderStatus.FULFILLED: "fulfilled_at",
         OrderStatus.CANCELLED: "cancelled_at",
+        OrderStatus.REFUNDED: "refunded_at",
     }.get(to_status)
     fields = ["status", "updated_at"]
     if stamp:
@@ -138,6 +144,17 @@ def _bookkeeping(order: Order, kind: str) -> None:
     )
 
 
+def _live_stream(stream_id: int | None) -> LiveStream | None:
+    if stream_id is None:
+        return None
+    stream = LiveStream.objects.filter(pk=stream_id).first()
+    if stream is None or stream.status != StreamStatus.LIVE:
+        raise InvalidOrderRequest(
+            f"Stream {stream_id} is not live; sales can only be attributed to a live stream."
+        )
+    return stream
+
+
 def lock_order(order_id: int) -> Order:
     """Return the order row locked for this transaction."""
     return Order.objects.select_for_update().select_related("user").get(pk=order_id)
@@ -145,15 +162,21 @@ def lock_order(order_id: int) -> Order:
 
 @transaction.atomic
 def order_place(
-    *, user: AbstractBaseUser, lines: list[OrderLine] | None = None, cart: Cart | None = None
+    *,
+    user: AbstractBaseUser,
+    lines: list[OrderLine] | None = None,
+    cart: Cart | None = None,
+    stream_id: int | None = None,
 ) -> Order:
     """Create a `pending_payment` order and reserve its stock in one transaction.
 
     Give either `lines` or one of the user's carts (which is emptied). Prices are those of
-    the products now; the confirmation email and the stock ledger follow on commit.
+    the products now; the confirmation email and the stock ledger follow on commit. A
+    `stream_id` attributes the sale to that live stream.
     """
     if (lines is None) == (cart is None):
         raise InvalidOrderRequest("Give either items or a cart, not both.")
+    stream = _live_stream(stream_id)
     if cart is not None:
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
         if cart.user_id != user.pk:
@@ -174,6 +197,7 @@ def order_place(
         currency=currency,
         total_minor=0,
         cart=cart,
+        stream=stream,
         payment_due_at=now + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
         created_at=now,
     )
@@ -208,9 +232,16 @@ def order_place(
 
 @transaction.atomic
 def order_cancel(
-    *, order: Order, reason: str = "Cancelled by the customer", by: AbstractBaseUser | None = None
+    *,
+    order: Order,
+    reason: str = "Cancelled by the customer",
+    by: AbstractBaseUser | None = None,
+    expired: bool = False,
 ) -> Order:
-    """Cancel an unpaid order and put its stock back (once, however often this runs)."""
+    """Cancel an unpaid order and put its stock back (once, however often this runs).
+
+    The customer is told it was cancelled, or that it `expired` unpaid.
+    """
     order = lock_order(order.pk)
     if order.status not in AWAITING_PAYMENT:
         raise InvalidStateTransition(
@@ -222,6 +253,7 @@ def order_cancel(
         _bookkeeping(order, StockMovementKind.RELEASED)
     # No more payment reminders for a cancelled order.
     order.payments.filter(next_retry_at__isnull=False).update(next_retry_at=None)
+    notices.order_status_notify(order=order, event="expired" if expired else "cancelled")
     return order
 
 
@@ -235,7 +267,7 @@ def orders_expire(*, now: datetime | None = None, limit: int = 500) -> list[int]
             order = lock_order(order_id)
             if order.status not in AWAITING_PAYMENT:  # paid or cancelled meanwhile
                 continue
-            order_cancel(order=order, reason="Expired: payment not received in time")
+            order_cancel(order=order, reason="Expired: payment not received in time", expired=True)
         expired.append(order_id)
     return expired
 
@@ -267,15 +299,12 @@ def order_fulfil(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
     """Mark a paid order fulfilled (shipped)."""
     order = lock_order(order.pk)
     _transition(order, OrderStatus.FULFILLED, reason="Fulfilled", by=by)
+    notices.order_status_notify(order=order, event="fulfilled")
     return order
 
 
-@transaction.atomic
-def order_refund(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
-    """Record a refund made outside Reelhouse: order and its succeeded payments -> refunded."""
-    order = lock_order(order.pk)
-    _transition(order, OrderStatus.REFUNDED, reason="Refunded", by=by)
-    order.payments.filter(status=PaymentStatus.SUCCEEDED).update(
-        status=PaymentStatus.REFUNDED, updated_at=timezone.now()
-    )
-    return order
+def order_mark_refunded(*, order: Order, reason: str, by: AbstractBaseUser | None = None) -> None:
+    """Mark a locked, paid order refunded (its provider confirmed): stock back if unshipped."""
+    _transition(order, OrderStatus.REFUNDED, reason=reason, by=by)
+    if stock_return(order=order):
+        _bookkeeping(order, StockMovementKind.RETURNED)

@@ -28,6 +28,7 @@ from commerce.services import notices
 from commerce.services.orders import lock_order, order_mark_paid, order_mark_payment_failed
 from commerce.services.payment_intake import stripe_payload
 from commerce.services.payments import order_charge_attempts, retry_delay
+from commerce.services.refunds import stripe_charge_refunded
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,8 @@ def _stripe_payment(order: Order, intent_id: str | None) -> Payment:
 
 def _process_stripe(event: PaymentEvent, order: Order) -> Outcome:
     data = stripe_payload(event)
+    if data.type == "charge.refunded":
+        return _process_stripe_refund(event, order, data)
     payment = _stripe_payment(order, data.object_id)
     event.payment = payment
     expected = stripe_provider.to_minor_units(order.total, order.currency)
@@ -117,6 +120,24 @@ def _process_stripe(event: PaymentEvent, order: Order) -> Outcome:
         return _apply_success(order, payment, event.occurred_at)
     error = (data.raw["data"]["object"].get("last_payment_error") or {}).get("message", "")
     return _apply_failure(order, payment, event.occurred_at, error or "The card was declined.")
+
+
+def _process_stripe_refund(
+    event: PaymentEvent, order: Order, data: stripe_provider.StripeEvent
+) -> Outcome:
+    charge = data.raw["data"]["object"]
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(order=order, provider=PaymentProvider.STRIPE)
+        .filter(provider_reference=charge.get("payment_intent") or "-")
+        .first()
+    )
+    if payment is None:
+        return EventProcessingStatus.FAILED, "No payment of this order holds the charge's intent."
+    event.payment = payment
+    note = stripe_charge_refunded(order=order, payment=payment, charge=charge)
+    order.refresh_from_db()
+    return EventProcessingStatus.PROCESSED, note
 
 
 def _process_ecpay(event: PaymentEvent, order: Order) -> Outcome:

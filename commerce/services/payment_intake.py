@@ -31,7 +31,9 @@ from jobs.services import job_create
 logger = logging.getLogger(__name__)
 
 # Stripe events that move payments; any other type is stored and acknowledged only.
-STRIPE_HANDLED_TYPES = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed"})
+STRIPE_HANDLED_TYPES = frozenset(
+    {"payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded"}
+)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,23 @@ def _order_for_stripe(order_ref: str | None) -> Order | None:
     return Order.objects.filter(number=order_ref).first()
 
 
+def _order_for_refunded_charge(event: stripe_provider.StripeEvent, remote: str) -> Order:
+    """A charge names its PaymentIntent, which one of our payments holds."""
+    intent_id = event.raw["data"]["object"].get("payment_intent")
+    payment = (
+        Payment.objects.filter(provider=PaymentProvider.STRIPE, provider_reference=intent_id)
+        .select_related("order")
+        .first()
+        if isinstance(intent_id, str) and intent_id
+        else None
+    )
+    if payment is None:
+        raise _reject(
+            "stripe", f"No payment for PaymentIntent {intent_id!r}.", "unknown_order", remote
+        )
+    return payment.order
+
+
 def stripe_webhook_receive(*, body: bytes, signature_header: str, remote: str = "") -> Intake:
     """Verify and store one Stripe webhook delivery; raise WebhookRejected if unusable."""
     if not settings.STRIPE_WEBHOOK_SECRET:
@@ -127,7 +146,9 @@ def stripe_webhook_receive(*, body: bytes, signature_header: str, remote: str = 
         raise _reject("stripe", str(exc), "malformed_event", remote) from None
     handled = event.type in STRIPE_HANDLED_TYPES
     order = None
-    if handled:
+    if event.type == "charge.refunded":
+        order = _order_for_refunded_charge(event, remote)
+    elif handled:
         if not event.order_id:
             raise _reject(
                 "stripe",

@@ -13,14 +13,19 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from commerce.errors import (
+    CommerceError,
     InvalidOrderRequest,
     InvalidStateTransition,
+    PaymentProviderError,
     PaymentProviderUnavailable,
 )
 from commerce.models import Order, OrderStatus, Payment, PaymentProvider, PaymentStatus
 from commerce.models.orders import AWAITING_PAYMENT
 from commerce.providers import ecpay
 from commerce.providers import stripe as stripe_provider
+from commerce.providers import stripe_api as stripe_api_calls
+from commerce.providers.errors import ProviderRefused, ProviderUnavailable
+from commerce.providers.stripe_api import StripeApi
 from commerce.services import notices
 from commerce.services.orders import lock_order
 from jobs.services import job_create
@@ -77,7 +82,28 @@ def _start_ecpay(order: Order) -> PaymentStart:
     return PaymentStart(payment, {"action": settings.ECPAY_CHECKOUT_URL, "fields": fields})
 
 
-def _start_stripe(order: Order) -> PaymentStart:
+def stripe_api() -> StripeApi:
+    """The Stripe API as configured; 503 when no secret key is set."""
+    if not settings.STRIPE_SECRET_KEY:
+        raise PaymentProviderUnavailable("Stripe is not configured on this shop; pay with ECPay.")
+    return StripeApi(
+        secret_key=settings.STRIPE_SECRET_KEY,
+        api_base=settings.STRIPE_API_BASE,
+        timeout=settings.STRIPE_API_TIMEOUT_SECONDS,
+    )
+
+
+def provider_error(exc: Exception) -> CommerceError:
+    """The API error a provider failure becomes: 503 to try later, 502 when it refused."""
+    if isinstance(exc, ProviderUnavailable):
+        return PaymentProviderUnavailable(f"{exc} Nothing was charged; try again shortly.")
+    return PaymentProviderError(f"{exc} Nothing was charged.")
+
+
+@transaction.atomic
+def _stripe_attempt(*, order: Order) -> tuple[Payment, int, bool]:
+    """The order's open Stripe payment attempt (created if none): payment, amount, created."""
+    order = _lock_unpaid(order)
     try:
         amount = stripe_provider.to_minor_units(order.total, order.currency)
     except ValueError as exc:
@@ -88,34 +114,99 @@ def _start_stripe(order: Order) -> PaymentStart:
         .order_by("-pk")
         .first()
     )
-    if payment is None:
-        payment = Payment.objects.create(
-            order=order,
-            provider=PaymentProvider.STRIPE,
-            amount_minor=order.total_minor,
-            currency=order.currency,
+    if payment is not None:
+        return payment, amount, False
+    payment = Payment.objects.create(
+        order=order,
+        provider=PaymentProvider.STRIPE,
+        amount_minor=order.total_minor,
+        currency=order.currency,
+    )
+    return payment, amount, True
+
+
+def _stripe_discard(payment: Payment) -> None:
+    """Delete an attempt Stripe never took, so a failed call leaves nothing behind."""
+    with transaction.atomic():
+        Payment.objects.filter(
+            pk=payment.pk, provider_reference="", attempts=0, events__isnull=True
+        ).delete()
+
+
+def _stripe_adopt(payment: Payment, intent_id: str) -> str:
+    """Store the intent on the payment unless another request did first; return the stored id."""
+    with transaction.atomic():
+        Payment.objects.filter(pk=payment.pk, provider_reference="").update(
+            provider_reference=intent_id, updated_at=timezone.now()
         )
+        return Payment.objects.get(pk=payment.pk).provider_reference
+
+
+def _start_stripe(*, order: Order) -> PaymentStart:
+    """Create (or give back) the PaymentIntent of the order's open Stripe payment.
+
+    The payment row is committed before Stripe is called (no network call inside a
+    transaction) and its id makes the idempotency key, so asking again for the same
+    attempt gets the same PaymentIntent even if an earlier answer was lost. A failed call
+    removes the attempt it created: the client gets a 502/503 and nothing half-written.
+    """
+    api = stripe_api()
+    payment, amount, created = _stripe_attempt(order=order)
+    metadata = {"order_id": str(payment.order_id), "payment_id": str(payment.pk)}
+    try:
+        if payment.provider_reference:
+            intent = stripe_api_calls.payment_intent_retrieve(api, payment.provider_reference)
+        else:
+            intent = stripe_api_calls.payment_intent_create(
+                api,
+                amount=amount,
+                currency=payment.currency,
+                metadata=metadata,
+                idempotency_key=f"reelhouse-payment-{payment.pk}",
+            )
+    except (ProviderUnavailable, ProviderRefused) as exc:
+        if created:
+            _stripe_discard(payment)
+        logger.warning("stripe call failed payment_id=%s: %s", payment.pk, exc)
+        raise provider_error(exc) from exc
+    stored = _stripe_adopt(payment, intent.id)
+    if stored != intent.id:  # a concurrent request stored its intent first: answer that one
+        try:
+            intent = stripe_api_calls.payment_intent_retrieve(api, stored)
+        except (ProviderUnavailable, ProviderRefused) as exc:
+            raise provider_error(exc) from exc
+    payment.refresh_from_db()
     instructions = {
+        "payment_intent": intent.id,
+        "client_secret": intent.client_secret,
         "amount": amount,
-        "currency": order.currency.lower(),
-        "metadata": {"order_id": str(order.pk), "payment_id": str(payment.pk)},
+        "currency": payment.currency.lower(),
+        "metadata": metadata,
     }
     return PaymentStart(payment, instructions)
 
 
-@transaction.atomic
-def payment_start(*, order: Order, provider: str, user: AbstractBaseUser) -> PaymentStart:
-    """Open a payment for an unpaid order and return what the client needs to pay it."""
+def _lock_unpaid(order: Order) -> Order:
     order = lock_order(order.pk)
     if order.status not in AWAITING_PAYMENT:
         raise InvalidStateTransition(
             f"Order {order.number} is {order.get_status_display().lower()}; only unpaid orders "
             "can be paid."
         )
+    return order
+
+
+@transaction.atomic
+def _start_ecpay_locked(*, order: Order) -> PaymentStart:
+    return _start_ecpay(_lock_unpaid(order))
+
+
+def payment_start(*, order: Order, provider: str, user: AbstractBaseUser) -> PaymentStart:
+    """Open a payment for an unpaid order and return what the client needs to pay it."""
     if provider == PaymentProvider.ECPAY:
-        started = _start_ecpay(order)
+        started = _start_ecpay_locked(order=order)
     elif provider == PaymentProvider.STRIPE:
-        started = _start_stripe(order)
+        started = _start_stripe(order=order)
     else:
         raise InvalidOrderRequest(f"Unknown payment provider {provider!r}; use stripe or ecpay.")
     logger.info(

@@ -27,7 +27,7 @@ def stock_reserve(*, quantities: dict[int, int]) -> None:
             continue
         product = Product.objects.get(pk=product_id)
         if not product.active:
-            raise ProductUnavailable(f"{product.name!r} (SKU {product.sku}) is not for sale.")
+            raise ProductUnavailable.off_sale(product.pk)
         raise InsufficientStock(
             sku=product.sku, name=product.name, requested=wanted, available=product.stock
         )
@@ -55,3 +55,23 @@ def stock_commit(*, order: Order) -> bool:
     if moved:
         order.stock_state = StockState.COMMITTED
     return bool(moved)
+
+
+def stock_return(*, order: Order) -> bool:
+    """Put a refunded, unshipped order's sold units back on sale; return False if done before.
+
+    A fulfilled order's goods left with the customer: they come back on sale only when
+    someone counts them back in (the product's stock), not because money went back.
+    """
+    if order.fulfilled_at is not None:
+        return False
+    moved = Order.objects.filter(pk=order.pk, stock_state=StockState.COMMITTED).update(
+        stock_state=StockState.RELEASED
+    )
+    if not moved:
+        return False
+    order.stock_state = StockState.RELEASED
+    for item in order.items.order_by("product_id"):
+        Product.objects.filter(pk=item.product_id).update(stock=F("stock") + item.quantity)
+    logger.info("stock returned order_id=%s", order.pk)
+    return True

@@ -9,11 +9,13 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
-from commerce.errors import InvalidStateTransition
+from commerce.errors import InvalidStateTransition, NotAStreamHost
 from commerce.models import LiveStream, Order, StreamStatus
 from commerce.models.orders import PAID_STATUSES
 from jobs.services import job_create
+from videos.models import Video
 from videos.services import (
     StoredOriginal,
     video_create_from_original,
@@ -22,6 +24,16 @@ from videos.services import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+STREAM_HOSTS_GROUP = "stream_hosts"
+
+
+def can_host_streams(user: AbstractBaseUser) -> bool:
+    """Staff, and members of the stream_hosts group, may create and run live streams."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_staff or user.groups.filter(name=STREAM_HOSTS_GROUP).exists()
 
 
 def _locked(stream: LiveStream) -> LiveStream:
@@ -37,6 +49,8 @@ def stream_create(
     scheduled_for: datetime | None = None,
 ) -> LiveStream:
     """Schedule a stream hosted by `host`."""
+    if not can_host_streams(host):
+        raise NotAStreamHost()
     return LiveStream.objects.create(
         host=host, title=title, description=description, scheduled_for=scheduled_for
     )
@@ -59,15 +73,25 @@ def stream_start(*, stream: LiveStream) -> LiveStream:
 
 
 def stream_end(
-    *, stream: LiveStream, recording: File | None = None, filename: str = ""
+    *,
+    stream: LiveStream,
+    recording: File | None = None,
+    filename: str = "",
+    recording_video: Video | None = None,
 ) -> LiveStream:
     """End a live stream; its recording becomes a video of the host's, processed as usual.
 
-    The recording is stored before the transaction that ends the stream (a storage write
-    never runs inside a transaction). A rejected recording (videos.validation.UploadRejected)
-    leaves the stream live.
+    The recording is either a file sent now, stored before the transaction that ends the
+    stream (a storage write never runs inside a transaction; a rejected file,
+    videos.validation.UploadRejected, leaves the stream live), or `recording_video`, a
+    video the host already uploaded (tus or S3 multipart).
     """
     _check_live(stream)
+    if recording is not None and recording_video is not None:
+        raise ValidationError("Send either a recording file or recording_video, not both.")
+    if recording_video is not None:
+        _check_recording_video(stream, recording_video)
+        return _stream_end(stream=stream, original=None, video=recording_video)
     original = None
     if recording is not None:
         name = filename or getattr(recording, "name", "") or "recording.mp4"
@@ -80,6 +104,11 @@ def stream_end(
         raise
 
 
+def _check_recording_video(stream: LiveStream, video: Video) -> None:
+    if video.owner_id != stream.host_id:
+        raise ValidationError({"recording_video": ["Name one of the host's own videos."]})
+
+
 def _check_live(stream: LiveStream) -> None:
     if stream.status != StreamStatus.LIVE:
         raise InvalidStateTransition(
@@ -88,12 +117,16 @@ def _check_live(stream: LiveStream) -> None:
 
 
 @transaction.atomic
-def _stream_end(*, stream: LiveStream, original: StoredOriginal | None) -> LiveStream:
+def _stream_end(
+    *, stream: LiveStream, original: StoredOriginal | None, video: Video | None = None
+) -> LiveStream:
     stream = _locked(stream)
     _check_live(stream)
     stream.status = StreamStatus.ENDED
     stream.ended_at = timezone.now()
-    if original is not None:
+    if video is not None:
+        stream.recording = video
+    elif original is not None:
         stream.recording = video_create_from_original(
             owner=stream.host,
             original=original,
@@ -113,16 +146,12 @@ def _stream_end(*, stream: LiveStream, original: StoredOriginal | None) -> LiveS
 
 @transaction.atomic
 def stream_analytics_aggregate(*, stream_id: int) -> dict[str, object]:
-    """Count the paid orders placed during the stream and their revenue, and store them."""
+    """Count the paid orders attributed to the stream and their revenue, and store them."""
     stream = LiveStream.objects.select_for_update().filter(pk=stream_id).first()
     if stream is None or stream.started_at is None:
         return {"stream_id": stream_id, "skipped": "no such stream, or it never went live"}
-    window_end = stream.ended_at or timezone.now()
     totals = Order.objects.filter(
-        status__in=PAID_STATUSES,
-        currency=stream.currency,
-        created_at__gte=stream.started_at,
-        created_at__lte=window_end,
+        stream=stream, status__in=PAID_STATUSES, currency=stream.currency
     ).aggregate(count=Count("pk"), revenue=Sum("total_minor"))
     stream.orders_count = totals["count"] or 0
     stream.revenue_minor = totals["revenue"] or 0
@@ -134,6 +163,17 @@ def stream_analytics_aggregate(*, stream_id: int) -> dict[str, object]:
         "revenue": str(stream.revenue),
         "currency": stream.currency,
     }
+
+
+def streams_refresh_live_analytics() -> list[int]:
+    """Recount every live stream's sales (the periodic refresh; the end counts once more)."""
+    refreshed = []
+    for stream_id in LiveStream.objects.filter(status=StreamStatus.LIVE).values_list(
+        "pk", flat=True
+    ):
+        stream_analytics_aggregate(stream_id=stream_id)
+        refreshed.append(stream_id)
+    return refreshed
 
 
 def streams_cleanup(*, now: datetime | None = None, dry_run: bool = False) -> int:

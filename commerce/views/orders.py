@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,9 +15,12 @@ from commerce.serializers.orders import (
     PaymentSerializer,
     PayRequestSerializer,
     PayResponseSerializer,
+    RefundRequestSerializer,
+    RefundSerializer,
 )
 from commerce.services.orders import OrderLine, order_cancel, order_place
 from commerce.services.payments import payment_start
+from commerce.services.refunds import refund_request
 
 
 class OrderViewSet(
@@ -54,10 +57,10 @@ class OrderViewSet(
             cart = selectors.carts_of(request.user).filter(pk=data["cart"]).first()
             if cart is None:
                 raise ValidationError({"cart": [f"You have no cart {data['cart']}."]})
-            order = order_place(user=request.user, cart=cart)
+            order = order_place(user=request.user, cart=cart, stream_id=data.get("stream"))
         else:
             lines = [OrderLine(line["product"], line["quantity"]) for line in data["items"]]
-            order = order_place(user=request.user, lines=lines)
+            order = order_place(user=request.user, lines=lines, stream_id=data.get("stream"))
         order = self.get_queryset().get(pk=order.pk)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
@@ -79,6 +82,26 @@ class OrderViewSet(
         key = "ecpay" if provider == PaymentProvider.ECPAY else "stripe"
         body = {"payment": PaymentSerializer(started.payment).data, key: started.instructions}
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=RefundRequestSerializer,
+        responses={
+            202: RefundSerializer,
+            403: OpenApiResponse(description="Staff only."),
+            409: OpenApiResponse(description="The order is not paid, or already refunded."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def refund(self, request: Request, pk: str | None = None) -> Response:
+        """Refund a paid order (staff): all of it, or `amount`; a job asks the provider."""
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff can refund orders.")
+        serializer = RefundRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        refund = refund_request(
+            order=self.get_object(), by=request.user, **serializer.validated_data
+        )
+        return Response(RefundSerializer(refund).data, status=status.HTTP_202_ACCEPTED)
 
 
 class PaymentViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,5 +1,6 @@
 """Every write of the notifications app goes through these functions."""
 
+from notifications.services.alerts import job_failure_alert_admins
 from notifications.services.endpoints import (
     webhook_endpoint_create,
     webhook_endpoint_delete,
@@ -39,9 +40,11 @@ from notifications.services.webhooks import (
     webhook_delivery_redeliver,
     webhook_event_emit,
 )
+from notifications.services.welcome import send_welcome_email
 
 __all__ = [
     "InvalidRenderReport",
+    "job_failure_alert_admins",
     "job_failure_announce",
     "notification_deliver",
     "notification_fail_for_job",
@@ -56,6 +59,7 @@ __all__ = [
     "render_reports_accept",
     "render_status_update",
     "retry_delay",
+    "send_welcome_email",
     "video_event_announce",
     "webhook_attempt_claim",
     "webhook_attempt_record",

@@ -2,6 +2,7 @@
 
 import json
 import time
+from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -9,6 +10,8 @@ from rest_framework.test import APIClient
 
 from commerce.providers.ecpay import check_mac_value
 from commerce.providers.stripe import sign
+from tests.commerce.localstripe import TEST_KEY as LOCALSTRIPE_KEY
+from tests.commerce.localstripe import localstripe_server
 
 STRIPE_SECRET = "whsec_reelhouse_tests"
 ECPAY_MERCHANT_ID = "3002607"
@@ -97,3 +100,38 @@ def post_ecpay(client: APIClient, params: dict[str, str]):
     return client.generic(
         "POST", ECPAY_URL, urlencode(params), content_type="application/x-www-form-urlencoded"
     )
+
+
+@pytest.fixture(scope="session")
+def localstripe_base() -> Iterator[str]:
+    """A localstripe server for the session; its API base URL."""
+    with localstripe_server() as base:
+        yield base
+
+
+@pytest.fixture
+def stripe_api_settings(settings, localstripe_base) -> str:
+    """Point the shop's Stripe client at localstripe; return its API base."""
+    settings.STRIPE_SECRET_KEY = LOCALSTRIPE_KEY
+    settings.STRIPE_API_BASE = localstripe_base
+    return localstripe_base
+
+
+def run_jobs(job_type: str) -> list:
+    """Run the waiting jobs of a type through the job engine, in this process."""
+    from celery import current_app
+
+    from jobs.models import JobStatus, ProcessingJob
+    from jobs.registry import get_job_type
+
+    task = current_app.tasks[get_job_type(job_type).task_name]
+    jobs = list(
+        ProcessingJob.objects.filter(
+            job_type=job_type, status__in=[JobStatus.PENDING, JobStatus.QUEUED]
+        ).order_by("created_at")
+    )
+    for job in jobs:
+        task.apply(args=[str(job.pk)], task_id=job.celery_task_id)
+    for job in jobs:
+        job.refresh_from_db()
+    return jobs

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from commerce.models import Order, OrderStatus, PaymentStatus
+from commerce.models import Order, OrderStatus, PaymentStatus, Refund, RefundStatus
 from commerce.services.orders import OrderLine, order_place
+from tests.commerce.conftest import run_jobs
 from tests.commerce.factories import (
     CartItemFactory,
     LiveStreamFactory,
@@ -24,6 +25,7 @@ MODELS = [
     "order",
     "payment",
     "paymentevent",
+    "refund",
     "livestream",
     "dailysalesreport",
 ]
@@ -88,12 +90,31 @@ def test_cancel_action_returns_stock(admin_client, user):
     assert product.stock == 3
 
 
-def test_refund_action_records_the_refund_on_order_and_payment(admin_client):
+def test_refund_action_refunds_through_the_same_service_as_the_api(admin_client):
     order = order_with_item(status=OrderStatus.PAID)
-    payment = PaymentFactory(order=order, status=PaymentStatus.SUCCEEDED)
+    payment = PaymentFactory(
+        order=order, status=PaymentStatus.SUCCEEDED, provider="ecpay", provider_reference="RHX1"
+    )
 
     _act(admin_client, "mark_refunded", order)
+    [job] = run_jobs("refund_payment")
 
+    refund = Refund.objects.get(order=order)
+    assert refund.amount_minor == order.total_minor
+    assert job.status == "completed"
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.MANUAL
+    assert "merchant console" in refund.note
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+
+    # when staff confirm they refunded it in ECPay's console
+    response = admin_client.post(
+        reverse("admin:commerce_refund_changelist"),
+        {"action": "confirm_manual", "_selected_action": [refund.pk]},
+    )
+
+    assert response.status_code == 302
     order.refresh_from_db()
     payment.refresh_from_db()
     assert order.status == OrderStatus.REFUNDED

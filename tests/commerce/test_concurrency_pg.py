@@ -113,7 +113,9 @@ def test_same_webhook_delivered_ten_times_at_once_changes_the_order_once():
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert order.status_changes.filter(to_status=OrderStatus.PAID).count() == 1
-    assert Notification.objects.filter(template="commerce/payment_confirmation").count() == 1
+    assert (
+        Notification.objects.filter(template="commerce/en/order_paid", channel="email").count() == 1
+    )
 
 
 def test_distinct_success_events_processed_at_once_pay_the_order_once():
@@ -130,4 +132,6 @@ def test_distinct_success_events_processed_at_once_pay_the_order_once():
     assert statuses.count(EventProcessingStatus.IGNORED) == 4
     order.refresh_from_db()
     assert order.status_changes.filter(to_status=OrderStatus.PAID).count() == 1
-    assert Notification.objects.filter(template="commerce/payment_confirmation").count() == 1
+    assert (
+        Notification.objects.filter(template="commerce/en/order_paid", channel="email").count() == 1
+    )

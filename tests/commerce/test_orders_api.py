@@ -56,7 +56,7 @@ def test_placing_an_order_emails_a_confirmation_and_starts_inventory_bookkeeping
     )
 
     order = Order.objects.get(pk=response.data["id"])
-    mail = Notification.objects.get(template="commerce/order_confirmation")
+    mail = Notification.objects.get(template="commerce/en/order_placed")
     assert mail.recipient == user.email
     assert mail.context["order_number"] == order.number
     job = ProcessingJob.objects.get(job_type="inventory_bookkeeping")

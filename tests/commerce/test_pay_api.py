@@ -6,6 +6,7 @@ from commerce.models import OrderStatus, Payment, PaymentProvider, PaymentStatus
 from commerce.providers.ecpay import verify
 from tests.commerce.conftest import ECPAY_HASH_IV, ECPAY_HASH_KEY
 from tests.commerce.factories import ProductFactory, order_with_item
+from tests.commerce.localstripe import retrieve_intent
 
 pytestmark = pytest.mark.django_db
 
@@ -44,19 +45,30 @@ def test_ecpay_gives_a_signed_checkout_form_with_a_fresh_trade_number(user_clien
     assert payment.status == PaymentStatus.PENDING
 
 
-def test_stripe_gives_amount_in_minor_units_and_the_metadata_to_attach(user_client, order):
+def test_stripe_creates_a_payment_intent_and_gives_it_back_for_the_same_attempt(
+    user_client, order, stripe_api_settings
+):
     response = _pay(user_client, order, "stripe")
     again = _pay(user_client, order, "stripe")
 
     assert response.status_code == 201, response.data
-    assert response.data["stripe"] == {
-        "amount": 50000,
-        "currency": "twd",
-        "metadata": {"order_id": str(order.pk), "payment_id": str(response.data["payment"]["id"])},
-    }
+    payment_id = response.data["payment"]["id"]
+    stripe = response.data["stripe"]
+    assert stripe["payment_intent"].startswith("pi_")
+    assert stripe["client_secret"].startswith(stripe["payment_intent"] + "_secret_")
+    assert stripe["amount"] == 50000
+    assert stripe["currency"] == "twd"
+    intent = retrieve_intent(stripe_api_settings, stripe["payment_intent"])
+    assert intent["amount"] == 50000
+    assert intent["currency"] == "twd"
+    assert intent["metadata"] == {"order_id": str(order.pk), "payment_id": str(payment_id)}
+    assert response.data["payment"]["provider_reference"] == stripe["payment_intent"]
     assert response.data["payment"]["amount"] == "500.00"
-    # asking again reuses the pending payment
-    assert again.data["payment"]["id"] == response.data["payment"]["id"]
+    # asking again gives the same payment and the same PaymentIntent
+    assert again.data["payment"]["id"] == payment_id
+    assert again.data["stripe"]["payment_intent"] == stripe["payment_intent"]
+    assert again.data["stripe"]["client_secret"] == stripe["client_secret"]
+    assert Payment.objects.filter(order=order).count() == 1
 
 
 def test_ecpay_refuses_amounts_with_cents(user_client, user):
@@ -68,7 +80,7 @@ def test_ecpay_refuses_amounts_with_cents(user_client, user):
     assert "whole" in response.data["detail"]
 
 
-def test_paid_order_cannot_be_paid_again(user_client, order):
+def test_paid_order_cannot_be_paid_again(user_client, order, stripe_api_settings):
     order.status = OrderStatus.PAID
     order.save()
 
@@ -81,7 +93,9 @@ def test_unknown_provider_is_a_400(user_client, order):
     assert _pay(user_client, order, "paypal").status_code == 400
 
 
-def test_payments_list_shows_only_own_payments(user_client, order, api_client, other_user):
+def test_payments_list_shows_only_own_payments(
+    user_client, order, api_client, other_user, stripe_api_settings
+):
     _pay(user_client, order, "stripe")
     api_client.force_authenticate(other_user)
 

@@ -51,6 +51,7 @@ def test_every_schedule_runs_a_registered_job_on_the_documented_queue():
         "commerce.orders.expire_unpaid_orders": "high_priority",
         "commerce.payments.schedule_payment_retries": "high_priority",
         "commerce.carts.remind_abandoned_carts": "default",
+        "commerce.analytics.refresh_live_streams": "default",
         "commerce.reports.daily_sales_report": "low_priority",
         "commerce.cleanup.ended_streams": "low_priority",
         "commerce.cleanup.otp_challenges": "low_priority",
@@ -59,7 +60,12 @@ def test_every_schedule_runs_a_registered_job_on_the_documented_queue():
     assert report.cron == "0 2 * * *"
     cleanup = next(s for s in SCHEDULES if s.task == "commerce.cleanup.ended_streams")
     assert cleanup.cron == "0 3 * * *"
-    for job_type in ("daily_sales_report", "expire_unpaid_orders", "remind_abandoned_carts"):
+    for job_type in (
+        "daily_sales_report",
+        "expire_unpaid_orders",
+        "remind_abandoned_carts",
+        "refresh_live_stream_analytics",
+    ):
         assert get_job_type(job_type).task_name in queues
 
 

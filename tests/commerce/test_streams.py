@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from commerce.models import LiveStream, OrderStatus, StreamStatus
@@ -17,7 +18,14 @@ pytestmark = pytest.mark.django_db
 STREAMS = "/api/v1/streams/"
 
 
-def test_host_creates_starts_and_ends_a_stream(user_client, user):
+@pytest.fixture
+def host(user):
+    """The signed-in user, made a member of the stream_hosts group."""
+    user.groups.add(Group.objects.get_or_create(name="stream_hosts")[0])
+    return user
+
+
+def test_host_creates_starts_and_ends_a_stream(user_client, user, host):
     created = user_client.post(STREAMS, {"title": "Spring drop"}, format="json")
     stream_id = created.data["id"]
 
@@ -36,7 +44,9 @@ def test_host_creates_starts_and_ends_a_stream(user_client, user):
     assert job.queue == "default"
 
 
-def test_ending_with_a_recording_makes_a_processing_video_of_the_host(user_client, user, tmp_path):
+def test_ending_with_a_recording_makes_a_processing_video_of_the_host(
+    user_client, user, host, tmp_path
+):
     stream = LiveStreamFactory(host=user, status=StreamStatus.LIVE, started_at=timezone.now())
     clip = make_clip(tmp_path / "live.mp4", seconds=1)
 
@@ -58,7 +68,7 @@ def test_ending_with_a_recording_makes_a_processing_video_of_the_host(user_clien
 
 
 def test_a_recording_that_is_not_a_video_is_refused_and_the_stream_stays_live(
-    user_client, user, tmp_path
+    user_client, user, host, tmp_path
 ):
     stream = LiveStreamFactory(host=user, status=StreamStatus.LIVE, started_at=timezone.now())
     fake = tmp_path / "live.mp4"
@@ -75,7 +85,7 @@ def test_a_recording_that_is_not_a_video_is_refused_and_the_stream_stays_live(
     assert not Video.objects.exists()
 
 
-def test_only_a_live_stream_can_end_and_only_a_scheduled_one_start(user_client, user):
+def test_only_a_live_stream_can_end_and_only_a_scheduled_one_start(user_client, user, host):
     stream = LiveStreamFactory(host=user)
 
     assert user_client.post(f"{STREAMS}{stream.pk}/end/").status_code == 409
@@ -83,23 +93,28 @@ def test_only_a_live_stream_can_end_and_only_a_scheduled_one_start(user_client, 
     assert user_client.post(f"{STREAMS}{stream.pk}/start/").status_code == 409
 
 
-def test_other_hosts_streams_are_not_found(user_client, other_user):
+def test_other_hosts_scheduled_streams_are_not_found(user_client, other_user, host):
     stream = LiveStreamFactory(host=other_user)
 
     assert user_client.get(f"{STREAMS}{stream.pk}/").status_code == 404
     assert user_client.post(f"{STREAMS}{stream.pk}/start/").status_code == 404
 
 
-def test_analytics_count_paid_orders_placed_during_the_stream(db):
+def test_analytics_count_only_paid_orders_attributed_to_the_stream(db):
     start = timezone.now() - timedelta(hours=2)
     stream = LiveStreamFactory(
         status=StreamStatus.ENDED, started_at=start, ended_at=start + timedelta(hours=1)
     )
+    overlapping = LiveStreamFactory(status=StreamStatus.LIVE, started_at=start)
     during = start + timedelta(minutes=30)
-    OrderFactory(status=OrderStatus.PAID, total_minor=50000, created_at=during)
-    OrderFactory(status=OrderStatus.FULFILLED, total_minor=12550, created_at=during)
-    OrderFactory(status=OrderStatus.PENDING_PAYMENT, total_minor=99900, created_at=during)
-    OrderFactory(status=OrderStatus.PAID, total_minor=99900, created_at=start - timedelta(hours=1))
+    OrderFactory(status=OrderStatus.PAID, total_minor=50000, created_at=during, stream=stream)
+    OrderFactory(status=OrderStatus.FULFILLED, total_minor=12550, created_at=during, stream=stream)
+    OrderFactory(
+        status=OrderStatus.PENDING_PAYMENT, total_minor=99900, created_at=during, stream=stream
+    )
+    # the shop's other sales in the same hour, and the overlapping stream's, are not its own
+    OrderFactory(status=OrderStatus.PAID, total_minor=99900, created_at=during)
+    OrderFactory(status=OrderStatus.PAID, total_minor=7000, created_at=during, stream=overlapping)
 
     result = stream_analytics_aggregate(stream_id=stream.pk)
 
@@ -108,9 +123,13 @@ def test_analytics_count_paid_orders_placed_during_the_stream(db):
     assert stream.revenue_minor == 62550
     assert result["revenue"] == "625.50"
     assert stream.analytics_updated_at is not None
+    stream_analytics_aggregate(stream_id=overlapping.pk)
+    overlapping.refresh_from_db()
+    assert overlapping.orders_count == 1
+    assert overlapping.revenue_minor == 7000
 
 
-def test_stream_api_shows_revenue_as_a_decimal_string(user_client, user):
+def test_stream_api_shows_revenue_as_a_decimal_string(user_client, user, host):
     LiveStreamFactory(host=user, revenue_minor=62550, orders_count=2)
 
     item = user_client.get(STREAMS).data["results"][0]

@@ -77,9 +77,9 @@ def test_succeeded_event_marks_the_order_paid_and_tells_the_customer(api_client,
     assert payment.provider_reference == "pi_1"
     assert PaymentEvent.objects.get().processing_status == EventProcessingStatus.PROCESSED
     assert received == [order.pk]
-    email = Notification.objects.get(template="commerce/payment_confirmation")
+    email = Notification.objects.get(template="commerce/en/order_paid", channel="email")
     assert email.recipient == user.email
-    sms = Notification.objects.get(template="commerce/order_status", channel="sms")
+    sms = Notification.objects.get(template="commerce/en/order_paid", channel="sms")
     assert sms.recipient == "+886912345678"
     assert ProcessingJob.objects.filter(
         job_type="inventory_bookkeeping", params__kind="committed"
@@ -107,7 +107,9 @@ def test_duplicate_delivery_is_acknowledged_and_changes_nothing_twice(api_client
     assert second.data["duplicate"] is True
     assert PaymentEvent.objects.count() == 1
     assert ProcessingJob.objects.filter(job_type="process_payment_event").count() == 1
-    assert Notification.objects.filter(template="commerce/payment_confirmation").count() == 1
+    assert (
+        Notification.objects.filter(template="commerce/en/order_paid", channel="email").count() == 1
+    )
 
 
 def test_two_success_events_for_one_intent_pay_the_order_once(api_client, order):
@@ -200,7 +202,7 @@ def test_failed_payment_schedules_a_retry_while_attempts_remain(api_client, orde
     assert payment.failure_message == "Your card was declined."
     assert payment.next_retry_at is not None
     assert order.status == OrderStatus.PENDING_PAYMENT
-    assert Notification.objects.filter(template="commerce/payment_failed").exists()
+    assert Notification.objects.filter(template="commerce/en/order_payment_failed").exists()
 
 
 def test_last_failed_attempt_marks_the_order_payment_failed(api_client, order, settings):

@@ -11,6 +11,8 @@ from commerce.models import (
     OrderStatus,
     PaymentEvent,
     PaymentProvider,
+    Refund,
+    RefundStatus,
     StockMovement,
 )
 from commerce.services.orders import OrderLine, order_place
@@ -19,6 +21,7 @@ from jobs.services import job_create
 from notifications.models import Notification, NotificationStatus
 from tests.commerce.conftest import ECPAY_EXAMPLE, post_ecpay, post_stripe, stripe_event
 from tests.commerce.factories import PaymentFactory, ProductFactory
+from tests.factories import UserFactory
 from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -63,7 +66,7 @@ def test_stripe_webhook_pays_the_order_through_the_worker(live_worker, api_clien
     )
     wait_for(
         lambda: Notification.objects.filter(
-            template="commerce/payment_confirmation", status=NotificationStatus.SENT
+            template="commerce/en/order_paid", status=NotificationStatus.SENT
         ).exists(),
         timeout=60,
         message="confirmation sent",
@@ -100,3 +103,29 @@ def test_expiry_job_cancels_overdue_orders_through_the_worker(live_worker, user)
     product.refresh_from_db()
     assert product.stock == 2
     assert ProcessingJob.objects.get(pk=job.pk).result["expired"] == 1
+
+
+def test_ecpay_refund_is_marked_for_the_console_by_the_worker(live_worker, api_client, user):
+    # given an order ECPay paid, through the worker
+    product = ProductFactory(price="500.00", stock=1)
+    order = order_place(user=user, lines=[OrderLine(product.pk, 1)])
+    PaymentFactory(
+        order=order, provider=PaymentProvider.ECPAY, provider_reference="WPLL4E341E122DB44D62"
+    )
+    post_ecpay(api_client, ECPAY_EXAMPLE)
+    wait_for(lambda: _order_status(order) == OrderStatus.PAID, timeout=60, message="order paid")
+
+    # when staff refund it
+    api_client.force_authenticate(UserFactory(is_staff=True))
+    response = api_client.post(f"/api/v1/orders/{order.pk}/refund/", {}, format="json")
+
+    # then the refund job marks it for ECPay's merchant console
+    assert response.status_code == 202, response.data
+    refund = Refund.objects.get(pk=response.data["id"])
+    wait_for(
+        lambda: (refund.refresh_from_db(), refund.status)[1] == RefundStatus.MANUAL,
+        timeout=60,
+        message="refund marked for the console",
+    )
+    assert "WPLL4E341E122DB44D62" in refund.note
+    assert _order_status(order) == OrderStatus.PAID

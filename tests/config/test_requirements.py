@@ -11,7 +11,7 @@ RUNTIME_SETS = ("base", "prod")
 # Packages the tests, the linters and the operator tools use; none belongs at run time.
 NOT_RUNTIME = {
     "flower",
-    "stripe",
+    "localstripe",
     "standardwebhooks",
     "moviepy",
     "pytest",
