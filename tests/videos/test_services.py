@@ -123,11 +123,15 @@ def test_pipeline_run_twice_gives_the_same_ready_video(user, mp4_clip, isolated_
     ProcessingJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
     second = video_process(run=_running(job))
 
-    # then the video is ready once per run, with the same three files and nothing else
+    # then the video is ready once per run, with the same files and nothing else
     video.refresh_from_db()
     assert video.status == VideoStatus.READY
     assert first["mp4"] == second["mp4"] == video.mp4_key
-    assert files_after_first == ["proxy.mp4", "thumbnail.jpg", "video.mp4"]
+    assert first["hls"] == second["hls"] == video.hls_key
+    run = job.pk.hex[:12]
+    assert files_after_first == sorted(
+        ["proxy.mp4", "thumbnail.jpg", "video.mp4", f"hls-{run}", f"storyboard-{run}"]
+    )
     assert sorted(p.name for p in (isolated_media / "processed" / str(video.pk)).iterdir()) == (
         files_after_first
     )
