@@ -40,6 +40,8 @@ WORK = Path(tempfile.mkdtemp(prefix="reelhouse-bench-pipeline-"))
 os.environ.setdefault("VAR_DIR", str(WORK / "var"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# The bench talks to the app through Django's test client, whose host is "testserver".
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
 GOAL_VS_MAIN = 1.15
 GOAL_VS_SEED = 0.85
