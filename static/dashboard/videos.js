@@ -38,6 +38,10 @@
       flash(!file ? "Choose a video file to upload." : "Give the video a title.", "error");
       return;
     }
+    if (file.size >= Number(uploadForm.dataset.resumableFrom)) {
+      uploadResumable(file, title);
+      return;
+    }
     const data = new FormData();
     data.append("title", title);
     data.append("file", file);
@@ -90,13 +94,57 @@
       uploadButton.disabled = false;
       abortButton.hidden = true;
     };
+    showUploading();
+    xhr.send(data);
+  }
+
+  function showUploading() {
     uploadBox.hidden = false;
     uploadBox.dataset.state = "uploading";
     D.setProgress(uploadBar, 0, "");
     uploadStatus.textContent = "Starting upload…";
     uploadButton.disabled = true;
     abortButton.hidden = false;
-    xhr.send(data);
+  }
+
+  // Big files go up in chunks (tus) and carry on where they stopped when chosen again.
+  async function uploadResumable(file, title) {
+    const control = { stopped: false };
+    state.stopResumable = () => { control.stopped = true; };
+    showUploading();
+    try {
+      const result = await D.resumableUpload(file, {
+        title,
+        chunkBytes: Number(uploadForm.dataset.chunkBytes),
+        control,
+        onProgress: (done, total) => {
+          D.setProgress(uploadBar, (100 * done) / total, "");
+          uploadStatus.textContent = `Uploading ${fmtBytes(done)} of ${fmtBytes(total)}…`;
+        },
+      });
+      uploadBox.dataset.state = "done";
+      uploadBox.dataset.resumedFrom = String(result.resumedFrom);
+      uploadStatus.textContent = result.resumedFrom
+        ? `Resumed at ${fmtBytes(result.resumedFrom)} and finished; processing started.`
+        : "Upload finished; processing started.";
+      flash(`Uploaded “${title}”; processing started.`);
+      uploadForm.reset();
+      refreshSoon();
+      if (result.videoId) openDetail(result.videoId);
+    } catch (err) {
+      uploadBox.dataset.state = "error";
+      const again = "Choose the same file again to resume where it stopped.";
+      if (err.name === "AbortError") {
+        uploadStatus.textContent = `Upload stopped. ${again}`;
+      } else {
+        uploadStatus.textContent = `${err.message} ${again}`;
+        flash(`The upload failed: ${err.message} ${again}`, "error");
+      }
+    } finally {
+      state.stopResumable = null;
+      uploadButton.disabled = false;
+      abortButton.hidden = true;
+    }
   }
 
   // --- the grid ------------------------------------------------------------------
@@ -346,7 +394,10 @@
   }
 
   uploadForm.addEventListener("submit", upload);
-  abortButton.addEventListener("click", () => state.xhr && state.xhr.abort());
+  abortButton.addEventListener("click", () => {
+    if (state.xhr) state.xhr.abort();
+    if (state.stopResumable) state.stopResumable();
+  });
   filters.addEventListener("change", readFilters);
   filters.elements.search.addEventListener("input", D.debounce(readFilters, 300));
   filters.addEventListener("submit", (e) => {

@@ -147,3 +147,55 @@ def test_player_falls_back_to_the_mp4_without_a_ladder(staff_page, staff_user, r
     assert page.evaluate("video => video.duration", player.element_handle()) == pytest.approx(
         SECONDS, abs=0.2
     )
+
+
+def test_a_big_upload_on_my_videos_resumes_after_the_connection_drops(
+    browser, live_server, live_worker, user, tmp_path
+):
+    clip = clips.make_clip(tmp_path / "big.mp4", seconds=2, size="640x360", fps=15)
+    page = new_page(browser, live_server)
+    try:
+        page.goto("/my/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", STAFF_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/my/videos/")
+        # treat this small clip as big: resumable, in 16 KB chunks
+        page.evaluate(
+            """() => Object.assign(document.getElementById("upload-form").dataset,
+                { resumableFrom: "0", chunkBytes: "16384" })"""
+        )
+        patches = []
+
+        def drop_the_third_chunk(route):
+            if route.request.method == "PATCH":
+                patches.append(route.request.headers.get("upload-offset"))
+                if len(patches) == 3:
+                    route.abort()
+                    return
+            route.continue_()
+
+        page.route("**/api/v1/videos/uploads/**", drop_the_third_chunk)
+
+        # when the connection drops during the upload
+        page.fill("#video-title", "Big one")
+        page.set_input_files("#video-file", str(clip))
+        page.click("#upload-button")
+        expect(page.locator("#upload-progress")).to_have_attribute("data-state", "error")
+        expect(page.locator("#upload-status")).to_contain_text("resume")
+
+        # and the user chooses the same file again
+        page.fill("#video-title", "Big one")
+        page.set_input_files("#video-file", str(clip))
+        page.click("#upload-button")
+
+        # then it carries on from the bytes the server has, and the video gets processed
+        expect(page.locator("#upload-progress")).to_have_attribute("data-state", "done")
+        assert int(page.locator("#upload-progress").get_attribute("data-resumed-from")) == 32768
+        assert patches[3] == "32768"  # the resumed upload re-sent only the dropped chunk on
+        expect(page.locator("#video-detail .detail-status")).to_have_attribute(
+            "data-status", "ready", timeout=180_000
+        )
+        assert clip.stat().st_size > 32768
+    finally:
+        close_page(page)
