@@ -73,6 +73,26 @@ def put_folder(prefix: str, folder: Path, *, last: str) -> str:
     return f"{prefix}/{last}"
 
 
+RUN_FOLDER_KINDS = ("hls", "storyboard")
+
+
+def delete_other_run_folders(video_id: uuid.UUID | str, keep: list[str]) -> None:
+    """Delete the video's HLS and storyboard run folders except those in `keep`."""
+    base = processed_dir(video_id)
+    try:
+        names = [name for name, _ in list_files(base)]
+    except Exception:
+        logger.warning("could not list %s in storage", base, exc_info=True)
+        return
+    folders = set()
+    for name in names:
+        parts = PurePosixPath(name).relative_to(base).parts
+        if len(parts) > 1 and parts[0].split("-", 1)[0] in RUN_FOLDER_KINDS:
+            folders.add(f"{base}/{parts[0]}")
+    for folder in sorted(folders - set(keep)):
+        delete_folder(folder)
+
+
 def delete_folder(prefix: str) -> None:
     """Delete every file under a folder, logging (not raising) when the storage refuses."""
     try:

@@ -195,8 +195,10 @@ def _publish(*, video_id: Any, job: ProcessingJob, keys: dict[str, str]) -> bool
             replaced = video.thumbnail_key  # a thumbnail chosen earlier, now made again
             if replaced and replaced != keys["thumbnail"]:
                 transaction.on_commit(partial(storage.delete_quietly, replaced))
-            for old in _replaced_folders(video, keys):
-                transaction.on_commit(partial(storage.delete_folder, old))
+            # Earlier runs' ladders and storyboards (the one replaced, and any a run that
+            # died after storing them left behind) go once this commit makes them unused.
+            keep = [posixpath.dirname(keys[k]) for k in ("hls", "storyboard") if k in keys]
+            transaction.on_commit(partial(storage.delete_other_run_folders, video.pk, keep))
             video.mp4_key, video.proxy_key = keys["mp4"], keys["proxy"]
             video.thumbnail_key = keys["thumbnail"]
             video.hls_key = keys.get("hls", "")
@@ -217,13 +219,6 @@ def _publish(*, video_id: Any, job: ProcessingJob, keys: dict[str, str]) -> bool
         with storage.storage_errors():
             storage.delete_files(video_id, list(keys.values()))
     return False
-
-
-def _replaced_folders(video: Video, keys: dict[str, str]) -> list[str]:
-    """Return the folders of an earlier run's HLS and storyboard that this run replaces."""
-    old = [video.hls_key, video.storyboard_key]
-    new = [keys.get("hls", ""), keys.get("storyboard", "")]
-    return [posixpath.dirname(a) for a, b in zip(old, new, strict=True) if a and a != b]
 
 
 @transaction.atomic
