@@ -1,10 +1,12 @@
 """Benchmark the video pipeline end to end: upload accepted -> `ready`, against ffmpeg alone.
 
 On one 1080p30 H.264 + AAC clip (web-ready, so it qualifies for the fast path), rounds
-alternate four runs so drift in machine load hits all of them alike:
+alternate five runs so drift in machine load hits all of them alike:
 
   ready (re-encode)   POST /api/v1/videos/upload/ answered 202 -> the video is `ready`,
                       through a real Celery video worker (-c 1) with VIDEO_FAST_PATH=0
+                      and VIDEO_HLS=0 (MP4, proxy, thumbnail, storyboard: "MP4 only")
+  ready (HLS)         the same with VIDEO_HLS=1: the HLS ladder (1080/720/480/360) too
   main encode alone   one plain ffmpeg run of the main rendition only (same preset and
                       CRF, all cores): the floor for a pipeline that must re-encode
   seed's three        the seeds' three ffmpeg commands (MP4, proxy, thumbnail) in turn,
@@ -12,12 +14,13 @@ alternate four runs so drift in machine load hits all of them alike:
   ready (fast path)   the same upload with VIDEO_FAST_PATH=1 (the MP4 is a stream copy)
 
 It prints the medians and the goals of issue 13: ready/main <= 1.15, ready/seed <= 0.85,
-fast path/re-encode <= 0.35. Threads are what production uses: the machine's cores divided
+fast path/re-encode <= 0.35, and of issue 14: HLS/MP4 only <= 1.4 (`--hls-only` runs just
+those two). Threads are what production uses: the machine's cores divided
 by the video worker's concurrency (1). It runs in a temporary VAR_DIR with SQLite and the
 filesystem broker unless DATABASE_URL / CELERY_BROKER_URL say otherwise (use a database and
 broker no other worker uses). Usage, from the repo root:
 
-  .venv/bin/python bench/pipeline.py [--seconds 20] [--rounds 3]
+  .venv/bin/python bench/pipeline.py [--seconds 20] [--rounds 3] [--hls-only]
 """
 
 import argparse
@@ -37,20 +40,28 @@ WORK = Path(tempfile.mkdtemp(prefix="reelhouse-bench-pipeline-"))
 os.environ.setdefault("VAR_DIR", str(WORK / "var"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# The bench talks to the app through Django's test client, whose host is "testserver".
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
 GOAL_VS_MAIN = 1.15
 GOAL_VS_SEED = 0.85
 GOAL_FAST_PATH = 0.35
+GOAL_HLS = 1.4
 POLL_SECONDS = 0.02
 
 
 class VideoWorker:
     """A `celery worker -Q video_processing -c 1` subprocess, as production runs it."""
 
-    def __init__(self, *, fast_path: bool) -> None:
+    def __init__(self, *, fast_path: bool, hls: bool = False) -> None:
         self.log_path = WORK / f"worker-{uuid.uuid4().hex[:6]}.log"
         self._log = self.log_path.open("w")
-        env = {**os.environ, "VIDEO_FAST_PATH": "1" if fast_path else "0", "LOG_LEVEL": "INFO"}
+        env = {
+            **os.environ,
+            "VIDEO_FAST_PATH": "1" if fast_path else "0",
+            "VIDEO_HLS": "1" if hls else "0",
+            "LOG_LEVEL": "INFO",
+        }
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -174,8 +185,8 @@ def timed(run: Callable[[Path, Path, int], None], src: Path, threads: int) -> fl
     return time.perf_counter() - start
 
 
-def ready_with(client, src: Path, *, fast_path: bool) -> float:
-    worker = VideoWorker(fast_path=fast_path)
+def ready_with(client, src: Path, *, fast_path: bool, hls: bool = False) -> float:
+    worker = VideoWorker(fast_path=fast_path, hls=hls)
     try:
         return upload_until_ready(client, src)
     finally:
@@ -186,7 +197,10 @@ def main() -> int:
     """Set up, alternate the four runs, print medians, ratios and goals."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20, help="length of the 1080p30 source")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of the four runs")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the runs")
+    parser.add_argument(
+        "--hls-only", action="store_true", help="only compare the pipeline with HLS to MP4 only"
+    )
     args = parser.parse_args()
 
     import django
@@ -218,21 +232,36 @@ def main() -> int:
         f"CRF {MAIN_CRF}"
     )
 
-    runs: dict[str, list[float]] = {"reencode": [], "main": [], "seed": [], "fast": []}
+    names = ["reencode", "hls"] if args.hls_only else ["reencode", "hls", "main", "seed", "fast"]
+    runs: dict[str, list[float]] = {name: [] for name in names}
+    steps = {
+        "reencode": lambda: ready_with(client, src, fast_path=False),
+        "hls": lambda: ready_with(client, src, fast_path=False, hls=True),
+        "main": lambda: timed(run_main_alone, src, threads),
+        "seed": lambda: timed(run_seed, src, threads),
+        "fast": lambda: ready_with(client, src, fast_path=True),
+    }
+    labels = {
+        "reencode": "ready (MP4 only)",
+        "hls": "ready (HLS)",
+        "main": "main alone",
+        "seed": "seed's three",
+        "fast": "ready (fast path)",
+    }
     for round_no in range(1, args.rounds + 1):
-        runs["reencode"].append(ready_with(client, src, fast_path=False))
-        runs["main"].append(timed(run_main_alone, src, threads))
-        runs["seed"].append(timed(run_seed, src, threads))
-        runs["fast"].append(ready_with(client, src, fast_path=True))
-        print(
-            f"round {round_no}: ready (re-encode) {runs['reencode'][-1]:6.2f}s   "
-            f"main alone {runs['main'][-1]:6.2f}s   seed's three {runs['seed'][-1]:6.2f}s   "
-            f"ready (fast path) {runs['fast'][-1]:6.2f}s",
-            flush=True,
-        )
+        for name in names:
+            runs[name].append(steps[name]())
+        timings = "   ".join(f"{labels[name]} {runs[name][-1]:6.2f}s" for name in names)
+        print(f"round {round_no}: {timings}", flush=True)
 
     median = {name: statistics.median(values) for name, values in runs.items()}
+    hls_ratio = ("ready (HLS) / ready (MP4 only)", median["hls"] / median["reencode"], GOAL_HLS)
+    if args.hls_only:
+        print(f"medians: ready (MP4 only) {median['reencode']:.2f}s, HLS {median['hls']:.2f}s")
+        print(f"{hls_ratio[0]} = {hls_ratio[1]:.3f} (goal <= {hls_ratio[2]})")
+        return 0 if hls_ratio[1] <= hls_ratio[2] else 1
     ratios = [
+        hls_ratio,
         (
             "ready (re-encode) / main encode alone",
             median["reencode"] / median["main"],

@@ -8,6 +8,9 @@ originals, job outputs, sales reports):
   `config.media_views` until it expires, while that user is still active. A missing,
   tampered or expired signature gets 403, and nothing else under /media/ is served.
 
+HLS playlists and WebVTT tracks name other files, so they are always served by the app,
+on S3 too, with those names signed like the link that asked (see `config.manifests`).
+
 The default local storage's `url()` signs too (without a user), so a `.url` anywhere
 (the admin, an email) never leaks a public path.
 
@@ -30,6 +33,8 @@ from django.utils.crypto import constant_time_compare
 SALT = "reelhouse.media"
 PATH_PREFIX = "/media/"
 EXPIRY_STEPS = 12
+# Files served by the app even when media is on S3 (see config.manifests).
+MANIFEST_SUFFIXES = (".m3u8", ".vtt")
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,8 @@ def media_url(
 
     `filename` makes browsers save the file under that name (Content-Disposition).
     """
-    if not isinstance(default_storage, FileSystemStorage):
+    on_s3 = not isinstance(default_storage, FileSystemStorage)
+    if on_s3 and not name.endswith(MANIFEST_SUFFIXES):
         parameters = {"ResponseContentDisposition": attachment(filename)} if filename else None
         return default_storage.url(
             name, parameters=parameters, expire=settings.MEDIA_URL_EXPIRE_SECONDS
@@ -72,12 +78,19 @@ def media_url(
     return urljoin(settings.PUBLIC_BASE_URL, path)
 
 
-def signed_path(name: str, *, user_id: str = "", filename: str = "") -> str:
-    """Return the site path of a signed local media URL for `name`."""
-    lifetime = settings.MEDIA_URL_EXPIRE_SECONDS
-    step = max(1, lifetime // EXPIRY_STEPS)
-    now = int(time.time())
-    expires = now - now % step + lifetime
+def signed_path(
+    name: str, *, user_id: str = "", filename: str = "", expires: int | None = None
+) -> str:
+    """Return the site path of a signed local media URL for `name`.
+
+    `expires` (a unix time) keeps another link's expiry; by default the link gets the
+    configured lifetime.
+    """
+    if expires is None:
+        lifetime = settings.MEDIA_URL_EXPIRE_SECONDS
+        step = max(1, lifetime // EXPIRY_STEPS)
+        now = int(time.time())
+        expires = now - now % step + lifetime
     grant = Grant(name=name, expires=expires, user_id=user_id, filename=filename)
     query = {"expires": expires, "user": user_id}
     if filename:

@@ -7,6 +7,7 @@ ranges in one request get the whole file (allowed by RFC 9110, and players never
 `If-Range` keeps a resumed download from mixing two versions of a file.
 """
 
+import logging
 import mimetypes
 import os
 import re
@@ -22,10 +23,13 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
+from config import manifests
 from config.api_errors import json_error
 from config.media import Grant, attachment, verify
 
+logger = logging.getLogger(__name__)
 CHUNK_BYTES = 256 * 1024
+mimetypes.add_type("video/iso.segment", ".m4s")  # CMAF segments of the HLS ladder
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 DENIED = "This media link is invalid or has expired; reload the page for a fresh one."
 
@@ -40,6 +44,8 @@ def serve(request: HttpRequest, name: str) -> HttpResponse:
     grant = verify(name, request.GET)
     if grant is None or not _user_active(grant):
         return json_error(DENIED, "media_link_invalid", 403)
+    if manifests.is_manifest(name):
+        return _manifest(request, name, grant)
     path = _local_path(name)
     try:
         stat = path.stat() if path else None
@@ -67,6 +73,20 @@ def serve(request: HttpRequest, name: str) -> HttpResponse:
     response["Content-Length"] = str(length)
     if span:
         response["Content-Range"] = f"bytes {start}-{end}/{stat.st_size}"
+    return response
+
+
+def _manifest(request: HttpRequest, name: str, grant: Grant) -> HttpResponse:
+    """Serve a playlist or track with the names in it signed like this link (any storage)."""
+    try:
+        text = manifests.read(name)
+    except Exception:  # missing (locally or on S3), or not a manifest after all
+        logger.info("manifest %s could not be read", name, exc_info=True)
+        return json_error("This file does not exist (any more).", "not_found", 404)
+    body = b"" if request.method == "HEAD" else manifests.rewrite(name, text, grant).encode()
+    remaining = max(0, grant.expires - int(time.time()))
+    response = HttpResponse(body, content_type=manifests.content_type(name))
+    response["Cache-Control"] = f"private, max-age={remaining}"
     return response
 
 

@@ -485,6 +485,8 @@ VIDEO_MAX_OUTPUT_HEIGHT = env.int("VIDEO_MAX_OUTPUT_HEIGHT", default=1080)
 # Fast path: web-ready H.264 + AAC is copied into the MP4, not re-encoded, when its video
 # bitrate is at most this many bits per pixel per frame (0.2: ~12 Mb/s at 1080p30).
 VIDEO_FAST_PATH = env.bool("VIDEO_FAST_PATH", default=True)
+# The HLS ladder (CMAF, 1080/720/480/360 up to the video's height) in the same ffmpeg pass.
+VIDEO_HLS = env.bool("VIDEO_HLS", default=True)
 VIDEO_REMUX_MAX_BITS_PER_PIXEL = env.float("VIDEO_REMUX_MAX_BITS_PER_PIXEL", default=0.2)
 # Where workers fetch originals and write renditions before storing them ("" = system temp).
 VIDEO_WORK_DIR = env("VIDEO_WORK_DIR", default="")

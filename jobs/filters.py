@@ -30,10 +30,22 @@ class JobFilter(django_filters.FilterSet):
     target_id = django_filters.CharFilter(
         field_name="target_object_id", help_text="The target's primary key."
     )
+    mine = django_filters.BooleanFilter(
+        method="filter_mine",
+        help_text="true: only the jobs you submitted (staff otherwise see everyone's).",
+    )
 
     class Meta:
         model = ProcessingJob
         fields = ["status", "job_type", "queue", "created_after", "created_before"]
+
+    def filter_mine(
+        self, queryset: QuerySet[ProcessingJob], name: str, value: bool
+    ) -> QuerySet[ProcessingJob]:
+        user = getattr(self.request, "user", None)
+        if not value or user is None:
+            return queryset
+        return queryset.filter(created_by=user) if user.is_authenticated else queryset.none()
 
     def filter_target_type(
         self, queryset: QuerySet[ProcessingJob], name: str, value: str

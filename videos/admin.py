@@ -85,7 +85,7 @@ class VideoAdmin(admin.ModelAdmin):
         *("original_filename", "original_size", "container", "original_key"),
         *("duration", "width", "height", "rotation", "fps", "video_codec", "audio_codec"),
         *("bitrate", "has_audio", "mp4_key", "proxy_key", "thumbnail_key", "processed_at"),
-        *("current_job", "created_at", "updated_at"),
+        *("hls_key", "storyboard_key", "current_job", "created_at", "updated_at"),
     )
     fieldsets = (
         (None, {"fields": ("id", "title", "description", "owner", "status", "error_reason")}),
@@ -104,7 +104,15 @@ class VideoAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Renditions", {"fields": ("mp4_key", "proxy_key", "thumbnail_key", "processed_at")}),
+        (
+            "Renditions",
+            {
+                "fields": (
+                    *("mp4_key", "proxy_key", "thumbnail_key", "hls_key", "storyboard_key"),
+                    "processed_at",
+                )
+            },
+        ),
         ("History", {"fields": ("current_job", "created_at", "updated_at")}),
     )
 

@@ -8,6 +8,9 @@ Files live in the default storage under keys derived from the video id (see
     processed/{id}/proxy.mp4        <= 480p, 10 fps preview
     processed/{id}/thumbnail.jpg    one frame (1 s in, or at `thumbnail_at`)
     processed/{id}/thumbnail-*.jpg  a frame chosen later through the API
+    processed/{id}/hls-{run}/       the HLS ladder: master.m3u8, {height}/ and audio/ folders
+                                    of CMAF segments (a new folder per processing run)
+    processed/{id}/storyboard-{run}/  sprite.jpg and storyboard.vtt (scrubbing previews)
 
 The video's processing runs as ProcessingJobs whose target is the video; `current_job`
 points at the latest one.
@@ -67,6 +70,12 @@ class Video(models.Model):
     mp4_key = models.CharField(max_length=255, blank=True, default="")
     proxy_key = models.CharField(max_length=255, blank=True, default="")
     thumbnail_key = models.CharField(max_length=255, blank=True, default="")
+    hls_key = models.CharField(
+        max_length=255, blank=True, default="", help_text="The HLS master playlist."
+    )
+    storyboard_key = models.CharField(
+        max_length=255, blank=True, default="", help_text="The storyboard's WebVTT track."
+    )
     thumbnail_at = models.FloatField(
         null=True, blank=True, help_text="Seconds in of the chosen thumbnail (empty: 1 s in)."
     )
@@ -108,12 +117,18 @@ class Video(models.Model):
         return self.width if self.rotation in (90, 270) else self.height
 
     def rendition_key(self, rendition: str) -> str:
-        """Return the storage key of `original`, `mp4`, `proxy` or `thumbnail` ('' if none)."""
+        """Return the storage key of a rendition ('' if none).
+
+        Renditions: `original`, `mp4`, `proxy`, `thumbnail`, `hls` (the master playlist)
+        and `storyboard` (the WebVTT track).
+        """
         return {
             "original": self.original_key,
             "mp4": self.mp4_key,
             "proxy": self.proxy_key,
             "thumbnail": self.thumbnail_key,
+            "hls": self.hls_key,
+            "storyboard": self.storyboard_key,
         }[rendition]
 
 

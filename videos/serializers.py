@@ -64,6 +64,16 @@ class VideoSerializer(serializers.ModelSerializer):
     proxy_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     original_url = serializers.SerializerMethodField()
+    hls_url = serializers.SerializerMethodField(
+        help_text="HLS master playlist (CMAF ladder of 1080/720/480/360p up to the video's "
+        "height, one audio rendition). Signed and expiring; every playlist and segment it "
+        "names works for you until the same time. Null until the video is ready (and for "
+        "videos processed before HLS existed, until they are reprocessed)."
+    )
+    storyboard_url = serializers.SerializerMethodField(
+        help_text="WebVTT track of scrubbing previews: each cue is a time range and a tile "
+        "of one sprite image (`<sprite URL>#xywh=x,y,w,h`). Signed and expiring like hls_url."
+    )
     display_width = serializers.IntegerField(read_only=True, allow_null=True)
     display_height = serializers.IntegerField(read_only=True, allow_null=True)
     job = VideoJobSerializer(source="current_job", read_only=True, allow_null=True)
@@ -76,6 +86,7 @@ class VideoSerializer(serializers.ModelSerializer):
             *("duration", "width", "height", "display_width", "display_height", "rotation"),
             *("fps", "video_codec", "audio_codec", "bitrate", "has_audio"),
             *("url_mp4", "proxy_url", "thumbnail_url", "thumbnail_at", "original_url"),
+            *("hls_url", "storyboard_url"),
             *("processed_at", "created_at", "updated_at", "job"),
         ]
         read_only_fields = fields
@@ -99,6 +110,14 @@ class VideoSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_original_url(self, video: Video) -> str | None:
         return self._url(video, "original")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_hls_url(self, video: Video) -> str | None:
+        return self._url(video, "hls")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_storyboard_url(self, video: Video) -> str | None:
+        return self._url(video, "storyboard")
 
 
 class VideoUpdateSerializer(serializers.ModelSerializer):

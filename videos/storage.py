@@ -6,6 +6,7 @@ operations Django's Storage API lacks — an atomic put, a copy, a download to l
 disk — take the fast path each backend offers.
 """
 
+import contextlib
 import logging
 import os
 import shutil
@@ -47,6 +48,71 @@ def processed_dir(video_id: uuid.UUID | str) -> str:
 def rendition_key(video_id: uuid.UUID | str, rendition: str) -> str:
     """Return the key of `mp4`, `proxy` or `thumbnail` for a video."""
     return f"{processed_dir(video_id)}/{RENDITION_FILES[rendition]}"
+
+
+def run_folder(video_id: uuid.UUID | str, kind: str, run: str) -> str:
+    """Return the folder of one processing run's `hls` or `storyboard` files.
+
+    Each run writes a new folder, so a player reading the previous run's files never sees
+    a mix of the two; the previous folder is deleted once the video points at the new one.
+    """
+    return f"{processed_dir(video_id)}/{kind}-{run}"
+
+
+def put_folder(prefix: str, folder: Path, *, last: str) -> str:
+    """Write every file under `folder` to `prefix/...`, the file named `last` at the end.
+
+    The entry point (a master playlist, a WebVTT track) goes last, so whoever can read it
+    can read everything it names. Return the entry point's key.
+    """
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    entry = folder / last
+    for path in [*(p for p in files if p != entry), entry]:
+        put_file(f"{prefix}/{path.relative_to(folder).as_posix()}", path)
+    return f"{prefix}/{last}"
+
+
+RUN_FOLDER_KINDS = ("hls", "storyboard")
+
+
+def delete_other_run_folders(video_id: uuid.UUID | str, keep: list[str]) -> None:
+    """Delete the video's HLS and storyboard run folders except those in `keep`."""
+    base = processed_dir(video_id)
+    try:
+        names = [name for name, _ in list_files(base)]
+    except Exception:
+        logger.warning("could not list %s in storage", base, exc_info=True)
+        return
+    folders = set()
+    for name in names:
+        parts = PurePosixPath(name).relative_to(base).parts
+        if len(parts) > 1 and parts[0].split("-", 1)[0] in RUN_FOLDER_KINDS:
+            folders.add(f"{base}/{parts[0]}")
+    for folder in sorted(folders - set(keep)):
+        delete_folder(folder)
+
+
+def delete_folder(prefix: str) -> None:
+    """Delete every file under a folder, logging (not raising) when the storage refuses."""
+    try:
+        names = [name for name, _ in list_files(prefix)]
+    except Exception:
+        logger.warning("could not list %s in storage", prefix, exc_info=True)
+        return
+    for name in names:
+        delete_quietly(name)
+    _remove_empty_dirs(prefix)
+
+
+def _remove_empty_dirs(prefix: str) -> None:
+    if not is_local():
+        return
+    root = Path(default_storage.path(prefix))
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    with contextlib.suppress(OSError):
+        root.rmdir()
 
 
 def is_managed_key(key: str) -> bool:
@@ -219,13 +285,12 @@ def video_id_of(name: str) -> uuid.UUID | None:
 
 
 def video_keys(video_id: uuid.UUID | str, known: list[str]) -> list[str]:
-    """Return every key a video has in storage: the known ones plus its processed folder."""
+    """Return every key a video has in storage: the known ones plus its processed folder.
+
+    The processed folder is walked to the bottom (the HLS and storyboard folders too).
+    """
     keys = {key for key in known if key}
-    try:
-        _dirs, files = default_storage.listdir(processed_dir(video_id))
-    except FileNotFoundError:
-        files = []
-    keys.update(f"{processed_dir(video_id)}/{name}" for name in files)
+    keys.update(name for name, _ in list_files(processed_dir(video_id)))
     return sorted(keys)
 
 
@@ -234,9 +299,6 @@ def delete_files(video_id: uuid.UUID | str, known: list[str]) -> list[str]:
     keys = video_keys(video_id, known)
     for key in keys:
         default_storage.delete(key)
-    if is_local():
-        folder = Path(default_storage.path(processed_dir(video_id)))
-        if folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
+    _remove_empty_dirs(processed_dir(video_id))
     logger.info("video files deleted video_id=%s keys=%s", video_id, len(keys))
     return keys

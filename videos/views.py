@@ -13,6 +13,7 @@ from rest_framework.throttling import UserRateThrottle
 
 from jobs.errors import JobStateError
 from videos import selectors, storage
+from videos.filters import VideoFilter
 from videos.links import rendition_url
 from videos.models import Video
 from videos.serializers import (
@@ -61,7 +62,7 @@ class VideoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     serializer_class = VideoSerializer
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
-    filterset_fields = ["status"]
+    filterset_class = VideoFilter
     search_fields = ["title"]
     ordering_fields = ["created_at", "title", "duration", "status"]
     ordering = ["-created_at"]

@@ -1,4 +1,8 @@
-"""The operator dashboard: staff-only pages that drive the jobs and videos APIs."""
+"""The dashboard: staff-only operator pages, and "My videos" / "My jobs" for every user.
+
+The user pages are the operator pages' templates and scripts with `mine` set: the lists ask
+the API for `mine=true`, and the staff-only parts (bulk actions, queues) are left out.
+"""
 
 from collections.abc import Callable
 from functools import wraps
@@ -7,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -19,11 +24,13 @@ from jobs.models import JobStatus
 from jobs.registry import all_job_types
 
 staff_required = staff_member_required(login_url=reverse_lazy("dashboard:login"))
+user_required = login_required(login_url=reverse_lazy("dashboard:my-login"))
 
 
-def _page_context(page: str, **extra: Any) -> dict[str, Any]:
+def _page_context(page: str, *, mine: bool = False, **extra: Any) -> dict[str, Any]:
     return {
         "page": page,
+        "mine": mine,
         "api_root": f"{get_script_prefix()}api/v1/",
         "flower_url": settings.FLOWER_URL,
         **extra,
@@ -36,6 +43,14 @@ class DashboardLoginView(LoginView):
     template_name = "dashboard/login.html"
     authentication_form = AdminAuthenticationForm  # refuses non-staff accounts
     next_page = reverse_lazy("dashboard:overview")
+
+
+class UserLoginView(LoginView):
+    """Session login for every account, landing on "My videos"."""
+
+    template_name = "dashboard/login.html"
+    next_page = reverse_lazy("dashboard:my-videos")
+    extra_context = {"mine": True}
 
 
 @staff_required
@@ -62,6 +77,22 @@ def jobs_page(request: HttpRequest) -> HttpResponse:
 def videos_page(request: HttpRequest) -> HttpResponse:
     """Upload videos and watch them being processed."""
     return render(request, "dashboard/videos.html", _page_context("videos"))
+
+
+@user_required
+def my_videos_page(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own videos: upload, status, player, reprocess, delete."""
+    return render(request, "dashboard/videos.html", _page_context("my-videos", mine=True))
+
+
+@user_required
+def my_jobs_page(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own jobs: submit the types they may run, follow, cancel, retry."""
+    types = [t.name for t in all_job_types() if request.user.is_staff or not t.staff_only]
+    context = _page_context(
+        "my-jobs", mine=True, filters={"statuses": JobStatus.values, "job_types": types}
+    )
+    return render(request, "dashboard/jobs.html", context)
 
 
 def _staff_json(view: Callable[[HttpRequest], JsonResponse]) -> Callable:

@@ -252,6 +252,8 @@ window.Dash = (function () {
     api,
     ApiError,
     apiRoot,
+    // "My videos" / "My jobs": the same pages, listing only the signed-in user's objects.
+    mine: body.dataset.mine === "true",
     badge,
     csrfToken,
     debounce,

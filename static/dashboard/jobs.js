@@ -16,13 +16,10 @@
   const detailBody = document.getElementById("detail-body");
 
   const query = new URLSearchParams(location.search);
+  // The filters this page shows ("My jobs" has no queue filter).
+  const filterKeys = ["status", "job_type", "queue", "search"].filter((key) => filtersForm.elements[key]);
   const state = {
-    filters: {
-      status: query.get("status") || "",
-      job_type: query.get("job_type") || "",
-      queue: query.get("queue") || "",
-      search: query.get("search") || "",
-    },
+    filters: Object.fromEntries(filterKeys.map((key) => [key, query.get(key) || ""])),
     page: 1,
     selected: new Set(),
     openJob: query.get("job") || null,
@@ -206,7 +203,7 @@
   async function refreshList() {
     try {
       const page = await api("jobs/", {
-        query: { ...state.filters, page: state.page, page_size: PAGE_SIZE },
+        query: { ...state.filters, page: state.page, page_size: PAGE_SIZE, mine: D.mine ? "true" : "" },
       });
       renderList(page);
     } catch (err) {
@@ -284,9 +281,11 @@
   }
 
   function openDetail(id) {
+    if (drawer.hidden) state.opener = document.activeElement;
     state.openJob = id;
     state.lastDetail = "";
     drawer.hidden = false;
+    document.getElementById("detail-close").focus(); // keyboard users land in the drawer
     document.body.classList.add("drawer-open");
     detailBody.replaceChildren(el("p", { class: "muted", text: "Loading…" }));
     for (const [rowId, tr] of state.rows) tr.classList.toggle("is-open", rowId === id);
@@ -297,6 +296,7 @@
   function closeDetail() {
     state.openJob = null;
     drawer.hidden = true;
+    if (state.opener && state.opener.isConnected) state.opener.focus();
     document.body.classList.remove("drawer-open");
     for (const tr of state.rows.values()) tr.classList.remove("is-open");
     syncUrl();

@@ -16,6 +16,7 @@
   const uploadButton = document.getElementById("upload-button");
   const abortButton = document.getElementById("upload-abort");
   const filters = document.getElementById("video-filters");
+  const announce = document.getElementById("video-announce");
 
   const state = {
     page: 1,
@@ -24,6 +25,7 @@
     openVideo: new URLSearchParams(location.search).get("video"),
     lastDetail: "",
     xhr: null,
+    players: [],
   };
 
   // --- upload --------------------------------------------------------------------
@@ -34,6 +36,10 @@
     const file = uploadForm.elements.file.files[0];
     if (!title || !file) {
       flash(!file ? "Choose a video file to upload." : "Give the video a title.", "error");
+      return;
+    }
+    if (file.size >= Number(uploadForm.dataset.resumableFrom)) {
+      uploadResumable(file, title);
       return;
     }
     const data = new FormData();
@@ -88,13 +94,57 @@
       uploadButton.disabled = false;
       abortButton.hidden = true;
     };
+    showUploading();
+    xhr.send(data);
+  }
+
+  function showUploading() {
     uploadBox.hidden = false;
     uploadBox.dataset.state = "uploading";
     D.setProgress(uploadBar, 0, "");
     uploadStatus.textContent = "Starting upload…";
     uploadButton.disabled = true;
     abortButton.hidden = false;
-    xhr.send(data);
+  }
+
+  // Big files go up in chunks (tus) and carry on where they stopped when chosen again.
+  async function uploadResumable(file, title) {
+    const control = { stopped: false };
+    state.stopResumable = () => { control.stopped = true; };
+    showUploading();
+    try {
+      const result = await D.resumableUpload(file, {
+        title,
+        chunkBytes: Number(uploadForm.dataset.chunkBytes),
+        control,
+        onProgress: (done, total) => {
+          D.setProgress(uploadBar, (100 * done) / total, "");
+          uploadStatus.textContent = `Uploading ${fmtBytes(done)} of ${fmtBytes(total)}…`;
+        },
+      });
+      uploadBox.dataset.state = "done";
+      uploadBox.dataset.resumedFrom = String(result.resumedFrom);
+      uploadStatus.textContent = result.resumedFrom
+        ? `Resumed at ${fmtBytes(result.resumedFrom)} and finished; processing started.`
+        : "Upload finished; processing started.";
+      flash(`Uploaded “${title}”; processing started.`);
+      uploadForm.reset();
+      refreshSoon();
+      if (result.videoId) openDetail(result.videoId);
+    } catch (err) {
+      uploadBox.dataset.state = "error";
+      const again = "Choose the same file again to resume where it stopped.";
+      if (err.name === "AbortError") {
+        uploadStatus.textContent = `Upload stopped. ${again}`;
+      } else {
+        uploadStatus.textContent = `${err.message} ${again}`;
+        flash(`The upload failed: ${err.message} ${again}`, "error");
+      }
+    } finally {
+      state.stopResumable = null;
+      uploadButton.disabled = false;
+      abortButton.hidden = true;
+    }
   }
 
   // --- the grid ------------------------------------------------------------------
@@ -118,7 +168,7 @@
   // Media URLs are signed and expire, so the same file comes back under a new query string
   // now and then; compare files by their path.
   const fileOf = (url) => (url || "").split("?")[0];
-  const MEDIA_FIELDS = ["url_mp4", "proxy_url", "thumbnail_url", "original_url"];
+  const MEDIA_FIELDS = ["url_mp4", "proxy_url", "thumbnail_url", "original_url", "hls_url", "storyboard_url"];
 
   function setThumb(box, video) {
     const src = video.thumbnail_url || "";
@@ -132,6 +182,10 @@
   }
 
   function updateCard(card, video) {
+    // The grid is re-rendered silently; a status change is announced once, in words.
+    if (card.dataset.status && card.dataset.status !== video.status) {
+      announce.textContent = `${video.title}: ${video.status}`;
+    }
     card.dataset.status = video.status;
     card.querySelector(".video-title").textContent = video.title;
     card.querySelector(".status-slot").replaceChildren(badge(video.status));
@@ -194,7 +248,9 @@
 
   async function refreshGrid() {
     try {
-      renderGrid(await api("videos/", { query: { ...state.filters, page: state.page } }));
+      renderGrid(await api("videos/", {
+        query: { ...state.filters, page: state.page, mine: D.mine ? "true" : "" },
+      }));
     } catch (err) {
       if (err.status === 404 && state.page > 1) state.page = 1;
       else throw err;
@@ -224,6 +280,18 @@
     refreshSoon();
   }
 
+  async function remove(video) {
+    if (!window.confirm(`Delete “${video.title}” and all its files? This can't be undone.`)) return;
+    try {
+      await api(`videos/${video.id}/`, { method: "DELETE" });
+      flash(`Deleted “${video.title}”.`);
+      closeDetail();
+    } catch (err) {
+      flash("Could not delete: " + err.message, "error");
+    }
+    refreshSoon();
+  }
+
   function renderDetail(video) {
     const files = Object.fromEntries(MEDIA_FIELDS.map((field) => [field, fileOf(video[field])]));
     const fingerprint = JSON.stringify({ ...video, ...files, updated_at: null });
@@ -238,17 +306,22 @@
     const bar = job && !["ready", "error"].includes(video.status)
       ? D.progressBar(job.progress, job.message) : null;
     const canReprocess = video.status === "ready" || video.status === "error";
+    stopPlayers();
+    const main = D.streamPlayer(video, { title: "Video" });
+    if (main) state.players.push(main);
     D.fill(detailBody,
       el("div", { class: "detail-status", dataset: { status: video.status } }, badge(video.status)),
       bar,
       video.status === "error"
         ? el("div", { class: "flash flash-error video-error-reason", role: "alert", text: video.error_reason || "Processing failed." })
         : null,
-      player("MP4", video.url_mp4, video.thumbnail_url),
+      main,
       player("Proxy (low resolution)", video.proxy_url, null),
       el("div", { class: "actions" },
         el("button", { type: "button", class: "btn", dataset: { action: "reprocess" }, disabled: !canReprocess,
           text: "Reprocess", onclick: () => reprocess(video) }),
+        el("button", { type: "button", class: "btn btn-ghost", dataset: { action: "delete" },
+          text: "Delete", onclick: () => remove(video) }),
         video.original_url ? el("a", { class: "btn", href: video.original_url, text: "Download original" }) : null,
         job ? el("a", { class: "btn btn-ghost", href: `../jobs/?job=${job.id}`, text: "Processing job" }) : null),
       el("dl", { class: "facts" },
@@ -282,19 +355,28 @@
   }
 
   function openDetail(id) {
+    if (drawer.hidden) state.opener = document.activeElement;
     state.openVideo = id;
     state.lastDetail = "";
     drawer.hidden = false;
+    document.getElementById("video-detail-close").focus(); // keyboard users land in the drawer
     document.body.classList.add("drawer-open", "drawer-wide-open");
     detailBody.replaceChildren(el("p", { class: "muted", text: "Loading…" }));
     history.replaceState(null, "", "?video=" + id);
     refreshDetail();
   }
 
+  function stopPlayers() {
+    for (const figure of state.players) figure.destroy();
+    state.players = [];
+  }
+
   function closeDetail() {
     for (const video of detailBody.querySelectorAll("video")) video.pause();
+    stopPlayers();
     state.openVideo = null;
     drawer.hidden = true;
+    if (state.opener && state.opener.isConnected) state.opener.focus();
     document.body.classList.remove("drawer-open", "drawer-wide-open");
     history.replaceState(null, "", location.pathname);
   }
@@ -312,7 +394,10 @@
   }
 
   uploadForm.addEventListener("submit", upload);
-  abortButton.addEventListener("click", () => state.xhr && state.xhr.abort());
+  abortButton.addEventListener("click", () => {
+    if (state.xhr) state.xhr.abort();
+    if (state.stopResumable) state.stopResumable();
+  });
   filters.addEventListener("change", readFilters);
   filters.elements.search.addEventListener("input", D.debounce(readFilters, 300));
   filters.addEventListener("submit", (e) => {

@@ -6,9 +6,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.http import QueryDict
 from django.test import Client
 
-from config import media
+from config import manifests, media
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("isolated_media")]
@@ -211,3 +212,64 @@ def test_s3_media_urls_are_presigned_for_the_configured_time(settings):
     assert query["X-Amz-Expires"] == ["900"]
     assert "X-Amz-Signature" in query
     assert query["response-content-disposition"][0].startswith('attachment; filename="Beach.mp4"')
+
+
+PLAYLIST = "processed/0b9e/hls-1/480/index.m3u8"
+PLAYLIST_TEXT = (
+    '#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:4.0,\nseg_00000.m4s\n'
+    "#EXTINF:4.0,\n../../../../etc/passwd\n#EXTINF:4.0,\nhttps://elsewhere.example/x.m4s\n"
+)
+
+
+def test_a_playlist_is_served_with_its_files_signed_for_the_same_user_and_expiry(user):
+    default_storage.save(PLAYLIST, ContentFile(PLAYLIST_TEXT.encode()))
+    parts = urlsplit(media.media_url(PLAYLIST, user=user))
+    query = parse_qs(parts.query)
+
+    response = Client().get(f"{parts.path}?{parts.query}")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.apple.mpegurl"
+    lines = response.content.decode().splitlines()
+    segment = next(line for line in lines if "seg_00000.m4s" in line)
+    assert segment.startswith("/media/processed/0b9e/hls-1/480/seg_00000.m4s?")
+    signed = parse_qs(urlsplit(segment).query)
+    assert (signed["user"], signed["expires"]) == (query["user"], query["expires"])
+    assert 'URI="/media/processed/0b9e/hls-1/480/init.mp4?' in response.content.decode()
+    # names outside the playlist's folder are dropped, never signed
+    assert "passwd" not in response.content.decode()
+    assert "elsewhere" not in response.content.decode()
+
+
+def test_a_playlist_link_is_checked_like_any_media_link(user):
+    default_storage.save(PLAYLIST, ContentFile(PLAYLIST_TEXT.encode()))
+    parts = urlsplit(media.media_url(PLAYLIST, user=user))
+    tampered = parts.query.replace(f"user={user.pk}", f"user={user.pk + 1}")
+
+    assert Client().get(f"{parts.path}?{tampered}").status_code == 403
+    assert Client().get(parts.path).status_code == 403
+
+
+def test_on_s3_playlists_go_through_the_app_and_name_presigned_segments(settings, user):
+    settings.AWS_STORAGE_BUCKET_NAME = "reelhouse-test"
+    settings.AWS_S3_ENDPOINT_URL = "http://127.0.0.1:9"  # never contacted: signing is local
+    settings.AWS_ACCESS_KEY_ID = settings.AWS_SECRET_ACCESS_KEY = "testing"
+    settings.AWS_S3_REGION_NAME = "us-east-1"
+    settings.AWS_S3_SIGNATURE_VERSION = "s3v4"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage"},
+    }
+
+    url = media.media_url(PLAYLIST, user=user)
+    grant = media.verify(PLAYLIST, QueryDict(urlsplit(url).query))
+    rewritten = manifests.rewrite(PLAYLIST, PLAYLIST_TEXT, grant)
+
+    assert urlsplit(url).path == f"/media/{PLAYLIST}" and grant.user_id == str(user.pk)
+    segment = next(line for line in rewritten.splitlines() if "seg_00000.m4s" in line)
+    query = parse_qs(urlsplit(segment).query)
+    assert segment.startswith(
+        "http://127.0.0.1:9/reelhouse-test/" + PLAYLIST.replace("index.m3u8", "")
+    )
+    assert "X-Amz-Signature" in query
+    assert int(query["X-Amz-Expires"][0]) <= grant.expires - time.time() + 1

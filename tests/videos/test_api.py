@@ -94,6 +94,34 @@ def test_detail_has_metadata_absolute_urls_and_the_current_job(user_client, user
     }
 
 
+def test_detail_links_the_hls_ladder_and_storyboard_signed_for_the_requester(user_client, user):
+    video = VideoFactory(
+        owner=user,
+        hls_key="processed/0b9e/hls-1/master.m3u8",
+        storyboard_key="processed/0b9e/storyboard-1/storyboard.vtt",
+    )
+    older = VideoFactory(owner=user)  # processed before the ladder existed
+
+    body = user_client.get(f"/api/v1/videos/{video.pk}/").json()
+    before = user_client.get(f"/api/v1/videos/{older.pk}/").json()
+
+    for field, key in (("hls_url", video.hls_key), ("storyboard_url", video.storyboard_key)):
+        assert body[field].startswith(f"http://testserver/media/{key}?expires=")
+        assert f"&user={user.pk}&signature=" in body[field]
+    assert before["hls_url"] is None and before["storyboard_url"] is None
+    assert before["url_mp4"]
+
+
+def test_the_api_schema_documents_the_streaming_fields(api_client):
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+
+    fields = schema["components"]["schemas"]["Video"]["properties"]
+    for name in ("hls_url", "storyboard_url"):
+        assert fields[name]["format"] == "uri"
+        assert fields[name]["readOnly"] is True
+        assert "Signed and expiring" in fields[name]["description"]
+
+
 def test_processing_video_has_no_rendition_urls_yet(user_client, user):
     video = VideoFactory(owner=user, processing=True)
 

@@ -98,7 +98,8 @@ def test_processing_stores_renditions_outside_any_transaction(user, mp4_clip, wr
 
     video_process(run=JobRun(started))
 
-    assert [name for name, _ in writes] == ["put_file"] * 3
+    # the MP4, proxy, thumbnail, then the HLS ladder's and the storyboard's files
+    assert {name for name, _ in writes} == {"put_file"} and len(writes) > 3
     assert not any(in_transaction for _, in_transaction in writes)
 
 

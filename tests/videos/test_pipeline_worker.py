@@ -149,6 +149,7 @@ def test_reprocess_makes_the_renditions_again(live_worker, user_client, mp4_clip
     # given a processed video
     video = _finished(_upload(user_client, mp4_clip))
     first_job, first_processed_at = video.current_job_id, video.processed_at
+    first_hls, first_storyboard = video.hls_key, video.storyboard_key
 
     # when it is reprocessed
     response = user_client.post(f"/api/v1/videos/{video.pk}/reprocess/")
@@ -163,11 +164,17 @@ def test_reprocess_makes_the_renditions_again(live_worker, user_client, mp4_clip
     assert video.status == VideoStatus.READY
     assert video.processed_at > first_processed_at
     _assert_renditions(video, width=160, height=120, audio=True)
+    # with a new ladder and storyboard in new folders, the old ones gone
+    assert video.hls_key != first_hls and _media(video.hls_key).is_file()
+    assert video.storyboard_key != first_storyboard and _media(video.storyboard_key).is_file()
+    assert not _media(first_hls).parent.exists()
+    assert not _media(first_storyboard).parent.exists()
 
 
 def test_delete_of_a_processed_video_removes_all_its_files(live_worker, user_client, mp4_clip):
     video = _finished(_upload(user_client, mp4_clip))
     keys = [video.original_key, video.mp4_key, video.proxy_key, video.thumbnail_key]
+    keys += [video.hls_key, video.storyboard_key]
     assert all(_media(key).is_file() for key in keys)
 
     response = user_client.delete(f"/api/v1/videos/{video.pk}")

@@ -2,10 +2,12 @@
 
 import dataclasses
 import io
+import posixpath
 import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -96,6 +98,13 @@ def s3_bucket(s3_worker, transactional_db, settings, monkeypatch) -> S3Bucket:
     return bucket
 
 
+HLS_FILES = ("index.m3u8", "init.mp4", "seg_00000.m4s")
+
+
+def _uris(playlist: str) -> list[str]:
+    return [line for line in playlist.splitlines() if line and not line.startswith("#")]
+
+
 def _wait_finished(video: Video) -> Video:
     def finished() -> bool:
         video.refresh_from_db()
@@ -123,10 +132,24 @@ def test_upload_to_s3_is_processed_served_presigned_and_deleted(
     # then the renditions are in the bucket and the API links are presigned and fetchable
     assert video.status == VideoStatus.READY, video.error_reason
     prefix = f"processed/{video.pk}/"
+    ladder = posixpath.dirname(video.hls_key)
+    storyboard = posixpath.dirname(video.storyboard_key)
     assert s3_bucket.object_keys(prefix) == {
-        f"{prefix}{n}" for n in ("video.mp4", "proxy.mp4", "thumbnail.jpg")
+        *(f"{prefix}{n}" for n in ("video.mp4", "proxy.mp4", "thumbnail.jpg")),
+        f"{ladder}/master.m3u8",
+        *(f"{ladder}/{rung}/{n}" for rung in ("120", "audio") for n in HLS_FILES),
+        *(f"{storyboard}/{n}" for n in ("sprite.jpg", "storyboard.vtt")),
     }
     body = user_client.get(f"/api/v1/videos/{video.pk}/").json()
+    # the ladder's playlists come from the app, naming presigned S3 segments
+    master = urlsplit(body["hls_url"])
+    assert master.path == f"/media/{video.hls_key}"
+    variant = _uris(user_client.get(f"{master.path}?{master.query}").content.decode())[0]
+    segments = _uris(user_client.get(variant).content.decode())
+    assert segments and all("Signature=" in uri for uri in segments)
+    assert requests.get(segments[0], timeout=10).content == s3_bucket.read(
+        f"{ladder}/120/seg_00000.m4s"
+    )
     fetched = {}
     for field in ("url_mp4", "proxy_url", "thumbnail_url"):
         assert "Signature=" in body[field]

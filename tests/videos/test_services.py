@@ -123,16 +123,43 @@ def test_pipeline_run_twice_gives_the_same_ready_video(user, mp4_clip, isolated_
     ProcessingJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
     second = video_process(run=_running(job))
 
-    # then the video is ready once per run, with the same three files and nothing else
+    # then the video is ready once per run, with the same files and nothing else
     video.refresh_from_db()
     assert video.status == VideoStatus.READY
     assert first["mp4"] == second["mp4"] == video.mp4_key
-    assert files_after_first == ["proxy.mp4", "thumbnail.jpg", "video.mp4"]
+    assert first["hls"] == second["hls"] == video.hls_key
+    run = job.pk.hex[:12]
+    assert files_after_first == sorted(
+        ["proxy.mp4", "thumbnail.jpg", "video.mp4", f"hls-{run}", f"storyboard-{run}"]
+    )
     assert sorted(p.name for p in (isolated_media / "processed" / str(video.pk)).iterdir()) == (
         files_after_first
     )
     assert [v.pk for v in sent["ready"]] == [video.pk, video.pk]
     assert first["metadata"]["width"] == 160
+
+
+def test_a_run_deletes_ladders_and_storyboards_that_earlier_runs_left(
+    user, mp4_clip, isolated_media, django_capture_on_commit_callbacks
+):
+    # given a video whose earlier, dead run stored a ladder no row points at
+    video = _upload(user, mp4_clip)
+    stale = isolated_media / "processed" / str(video.pk) / "hls-dead" / "480"
+    stale.mkdir(parents=True)
+    (stale / "seg_00000.m4s").write_bytes(b"old")
+    job = ProcessingJob.objects.get(pk=video.current_job_id)
+
+    # when its processing job runs
+    with django_capture_on_commit_callbacks(execute=True):
+        video_process(run=_running(job))
+
+    # then only this run's ladder and storyboard are left
+    video.refresh_from_db()
+    folders = sorted(p.name for p in (isolated_media / "processed" / str(video.pk)).iterdir())
+    assert not (isolated_media / "processed" / str(video.pk) / "hls-dead").exists()
+    assert [f for f in folders if "-" in f] == sorted(
+        [video.hls_key.split("/")[2], video.storyboard_key.split("/")[2]]
+    )
 
 
 def test_missing_original_fails_permanently_with_a_clear_message(user, mp4_clip):

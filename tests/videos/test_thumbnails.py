@@ -147,11 +147,15 @@ def test_the_new_thumbnail_url_serves_the_chosen_frame(
     assert _difference(remade, _frame(clip, 0.4, tmp_path)) < 8
     assert sorted(
         p.name for p in Path(settings.MEDIA_ROOT, "processed", str(video.pk)).iterdir()
-    ) == [
-        "proxy.mp4",
-        "thumbnail.jpg",
-        "video.mp4",
-    ]
+    ) == sorted(
+        [
+            "proxy.mp4",
+            "thumbnail.jpg",
+            "video.mp4",
+            video.hls_key.split("/")[2],
+            video.storyboard_key.split("/")[2],
+        ]
+    )
 
 
 @pytest.mark.worker

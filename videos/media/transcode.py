@@ -1,12 +1,15 @@
-"""One ffmpeg process writes the MP4, the 480p proxy and the thumbnail.
+"""One ffmpeg process writes the MP4, the 480p proxy, the thumbnail, the HLS ladder and the
+storyboard.
 
 A source that already is web-ready H.264 (see `MediaPolicy.can_remux`) takes the fast
-path: its streams are copied into a faststart MP4 untouched, and only the proxy and the
-thumbnail are encoded. Anything else is decoded once and encoded to all three outputs.
+path: its streams are copied into a faststart MP4 untouched, and only the proxy, the
+thumbnail, the HLS rungs and the storyboard are encoded. Anything else is decoded once and
+encoded to every output; the main encode also is the top HLS rung (see `ladder`).
 """
 
 import os
 import select
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -16,7 +19,7 @@ from typing import IO
 
 from django.conf import settings
 
-from . import confine
+from . import confine, ladder, storyboard
 from .errors import MediaError, TranscodeCancelled
 from .ffmpeg import ffmpeg_binary, ffmpeg_reason, input_arg, input_options
 from .policy import MediaPolicy
@@ -26,6 +29,8 @@ from .threads import cores, ffmpeg_threads
 MAIN_NAME = "video.mp4"
 PROXY_NAME = "proxy.mp4"
 THUMBNAIL_NAME = "thumbnail.jpg"
+HLS_DIR = "hls"
+STORYBOARD_DIR = "storyboard"
 PROXY_MAX_HEIGHT = 480
 PROXY_FPS = 10
 THUMBNAIL_AT_SECONDS = 1.0
@@ -49,15 +54,39 @@ OUTPUT_SIZE_FLOOR = 256 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Renditions:
-    """Paths of the files produced by one transcode, and whether the video was copied."""
+    """Paths of what one transcode produced, and whether the video was copied.
+
+    `hls` is a folder holding master.m3u8 and a folder per rendition; `storyboard` a folder
+    holding sprite.jpg and storyboard.vtt. Either is None when it was not made.
+    """
 
     mp4: Path
     proxy: Path
     thumbnail: Path
     remuxed: bool = False
+    hls: Path | None = None
+    storyboard: Path | None = None
+    rungs: tuple[ladder.Rung, ...] = ()
 
     def paths(self) -> tuple[Path, Path, Path]:
         return self.mp4, self.proxy, self.thumbnail
+
+    def folders(self) -> tuple[Path, ...]:
+        return tuple(folder for folder in (self.hls, self.storyboard) if folder is not None)
+
+    def as_parts(self) -> "Renditions":
+        """Return the same renditions under the temporary names ffmpeg writes to."""
+        return Renditions(
+            *(_part(path) for path in self.paths()),
+            remuxed=self.remuxed,
+            hls=_part(self.hls) if self.hls else None,
+            storyboard=_part(self.storyboard) if self.storyboard else None,
+            rungs=self.rungs,
+        )
+
+
+def _part(path: Path) -> Path:
+    return path.with_name(f".{path.name}.part")
 
 
 def transcode(
@@ -70,18 +99,30 @@ def transcode(
     on_progress: Callable[[float], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     threads: int | None = None,
+    hls: bool | None = None,
+    with_storyboard: bool = True,
 ) -> Renditions:
-    """Read src once and write video.mp4, proxy.mp4 and thumbnail.jpg into out_dir."""
+    """Read src once and write video.mp4, proxy.mp4, thumbnail.jpg, hls/ and storyboard/.
+
+    `hls` (default: the VIDEO_HLS setting) and `with_storyboard` leave those out when False.
+    """
     policy = policy or MediaPolicy.from_settings()
     src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
     out_dir.mkdir(parents=True, exist_ok=True)
     remux = policy.can_remux(metadata)
+    with_hls = settings.VIDEO_HLS if hls is None else hls
     final = Renditions(
-        out_dir / MAIN_NAME, out_dir / PROXY_NAME, out_dir / THUMBNAIL_NAME, remuxed=remux
+        out_dir / MAIN_NAME,
+        out_dir / PROXY_NAME,
+        out_dir / THUMBNAIL_NAME,
+        remuxed=remux,
+        hls=out_dir / HLS_DIR if with_hls else None,
+        storyboard=out_dir / STORYBOARD_DIR if with_storyboard else None,
+        rungs=tuple(ladder.plan(policy.output_size(metadata))) if with_hls else (),
     )
     # ffmpeg finalises outputs even when stopped, so write under temporary names and only
     # expose files that are complete.
-    parts = Renditions(*(p.with_name(f".{p.name}.part") for p in final.paths()), remuxed=remux)
+    parts = final.as_parts()
     command = build_command(
         src,
         parts,
@@ -93,11 +134,17 @@ def transcode(
     try:
         _run(command, src, out_dir, metadata.duration, on_progress, should_cancel)
         _check_outputs(parts)
+        _finish_folders(parts, metadata, policy.output_size(metadata))
         for part, dest in zip(parts.paths(), final.paths(), strict=True):
             os.replace(part, dest)
+        for part_dir, dest_dir in zip(parts.folders(), final.folders(), strict=True):
+            shutil.rmtree(dest_dir, ignore_errors=True)
+            os.replace(part_dir, dest_dir)
     except BaseException:
         for path in (*parts.paths(), *final.paths()):
             path.unlink(missing_ok=True)
+        for folder in (*parts.folders(), *final.folders()):
+            shutil.rmtree(folder, ignore_errors=True)
         raise
     if on_progress:
         on_progress(100.0)
@@ -113,14 +160,17 @@ def build_command(
     policy: MediaPolicy,
     thumbnail_at: float | None = None,
 ) -> list[str]:
-    """Return the ffmpeg argv that writes all three renditions from one read of src."""
+    """Return the ffmpeg argv that writes every rendition from one read of src."""
     count = str(threads)
     width, height = policy.output_size(metadata)
-    main = (
-        _copy_args(outputs.mp4, metadata)
-        if outputs.remuxed
-        else _main_args(outputs.mp4, metadata, count)
-    )
+    rungs = list(outputs.rungs) if outputs.hls else []
+    # The main encode is the top rung; on the fast path (a stream copy) every rung is encoded.
+    encoded_rungs = rungs if outputs.remuxed else rungs[1:]
+    sprite = storyboard.layout(metadata.duration, (width, height)) if outputs.storyboard else None
+    if outputs.remuxed:
+        main = _copy_args(outputs.mp4, metadata)
+    else:
+        main = _main_args(outputs, metadata, count)
     return [
         ffmpeg_binary(),
         *("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y"),
@@ -129,11 +179,20 @@ def build_command(
         *("-filter_complex_threads", count),
         *(
             "-filter_complex",
-            filter_graph(metadata, (width, height), outputs.remuxed, thumbnail_at),
+            filter_graph(
+                metadata,
+                (width, height),
+                outputs.remuxed,
+                thumbnail_at,
+                rungs=encoded_rungs,
+                sprite=sprite,
+            ),
         ),
         *main,
         *_proxy_args(outputs.proxy, metadata, count),
         *_thumbnail_args(outputs.thumbnail),
+        *_rung_args(outputs, encoded_rungs, metadata, count),
+        *(storyboard.output_args("sprite", outputs.storyboard, sprite) if sprite else []),
     ]
 
 
@@ -149,22 +208,38 @@ def filter_graph(
     size: tuple[int, int],
     remux: bool = False,
     thumbnail_at: float | None = None,
+    *,
+    rungs: list[ladder.Rung] | tuple[ladder.Rung, ...] = (),
+    sprite: storyboard.Layout | None = None,
 ) -> str:
-    """Return the filtergraph splitting one decoded stream into main, proxy and still.
+    """Return the filtergraph splitting one decoded stream into every picture output.
 
-    The main branch is scaled to `size` (even, within the policy's height); on the fast
-    path the main MP4 is a stream copy, so only the proxy and the still remain.
+    The main branch is scaled to `size` (even, within the policy's height) and feeds the
+    proxy and the lower HLS rungs; on the fast path the main MP4 is a stream copy, so the
+    proxy and the rungs are scaled from the decoded source.
     """
     width, height = size
     # ffmpeg has already applied the display rotation (autorotate) before this graph runs.
     at = thumbnail_time(metadata.duration, thumbnail_at)
     proxy = f"fps={PROXY_FPS}:eof_action=pass,scale=-2:'min({PROXY_MAX_HEIGHT},ih)'"
+    heads = ["thumb", *(["sb"] if sprite else [])]
+    rung_inputs = "".join(f"[{rung.label}in]" for rung in rungs)
+    rung_branches = [
+        f"[{rung.label}in]scale={rung.width}:{rung.height},format=yuv420p[{rung.label}]"
+        for rung in rungs
+    ]
     if remux:
-        branches = ["[0:v:0]split=2[small][thumb]", f"[small]format=yuv420p,{proxy}[proxy]"]
-    else:
+        outs = "".join(f"[{head}]" for head in ("small", *heads)) + rung_inputs
         branches = [
-            "[0:v:0]split=2[full][thumb]",
-            f"[full]scale={width}:{height},format=yuv420p,split=2[main][small]",
+            f"[0:v:0]split={len(heads) + 1 + len(rungs)}{outs}",
+            f"[small]format=yuv420p,{proxy}[proxy]",
+        ]
+    else:
+        outs = "".join(f"[{head}]" for head in ("full", *heads))
+        branches = [
+            f"[0:v:0]split={len(heads) + 1}{outs}",
+            f"[full]scale={width}:{height},format=yuv420p,"
+            f"split={2 + len(rungs)}[main][small]{rung_inputs}",
             f"[small]{proxy}[proxy]",
         ]
     # The still keeps the source's size, unless the policy made the main rendition smaller.
@@ -173,10 +248,12 @@ def filter_graph(
     return ";".join(
         [
             *branches,
+            *rung_branches,
             # tpad clones the last frame past `at` in case the picture ends early (a longer audio
             # track sets the duration); trim closes the branch after one frame so it costs nothing.
             f"[thumb]tpad=stop_mode=clone:stop_duration={at + 1:.3f},select='gte(t,{at:.3f})',"
             f"trim=end_frame=1,setpts=PTS-STARTPTS{still_scale}[still]",
+            *([storyboard.filter_branch("sb", sprite, "sprite")] if sprite else []),
         ]
     )
 
@@ -187,15 +264,66 @@ def _copy_args(path: Path, metadata: VideoMetadata) -> list[str]:
     return ["-map", "0:v:0", *audio, "-c", "copy", *_mp4_args(path)]
 
 
-def _main_args(path: Path, metadata: VideoMetadata, threads: str) -> list[str]:
-    """Return the output options for the full-size MP4."""
-    return [
+def _main_args(outputs: Renditions, metadata: VideoMetadata, threads: str) -> list[str]:
+    """Return the output options for the full-size MP4 (also the top HLS rung, if any)."""
+    encode = [
         *("-map", "[main]", *_audio_args(metadata, MAIN_AUDIO_BITRATE)),
         *_x264_args(MAIN_CRF, threads),
         # Keep the source's timestamps: forcing CFR would duplicate frames of VFR phone clips.
         *("-fps_mode", "vfr"),
-        *_mp4_args(path),
     ]
+    if not outputs.hls:
+        return [*encode, *_mp4_args(outputs.mp4)]
+    top = outputs.rungs[0]
+    slaves = [
+        f"[f=mp4:movflags=+faststart]{_tee_safe(outputs.mp4)}",
+        ladder.tee_slave(outputs.hls / top.name, "v"),
+    ]
+    if metadata.has_audio:
+        slaves.append(ladder.tee_slave(outputs.hls / ladder.AUDIO_DIR, "a"))
+    return [
+        *encode,
+        *ladder.keyframe_args(),
+        # The tee muxer can't tell the encoders that MP4 wants global headers.
+        *("-flags:v", "+global_header", "-flags:a", "+global_header"),
+        *("-map_metadata", "-1", "-map_chapters", "-1"),
+        *("-f", "tee", "|".join(slaves)),
+    ]
+
+
+def _tee_safe(path: Path) -> str:
+    if any(char in str(path) for char in "\\':[]|"):
+        raise MediaError(f"The work folder {path.parent} has a name ffmpeg's tee can't take.")
+    return str(path)
+
+
+def _rung_args(
+    outputs: Renditions, rungs: list[ladder.Rung], metadata: VideoMetadata, threads: str
+) -> list[str]:
+    """Return the output options of the HLS rungs encoded on their own (and fast-path audio)."""
+    if not outputs.hls:
+        return []
+    args: list[str] = []
+    for rung in rungs:
+        if rung.maxrate_kbps is None:  # the top rung of the fast path: encoded like the main
+            x264 = _x264_args(MAIN_CRF, threads)
+        else:
+            rate = rung.maxrate_kbps
+            x264 = [
+                *("-c:v", "libx264", "-preset", ladder.LOWER_RUNG_PRESET),
+                *("-crf", str(ladder.LOWER_RUNG_CRF), "-threads", threads),
+                *("-maxrate", f"{rate}k", "-bufsize", f"{2 * rate}k"),
+            ]
+        args += [
+            *("-map", f"[{rung.label}]", *x264, "-fps_mode", "vfr", *ladder.keyframe_args()),
+            *ladder.hls_output_args(outputs.hls / rung.name),
+        ]
+    if outputs.remuxed and metadata.has_audio:  # else the audio rides on the main's tee
+        args += [
+            *("-map", "0:a:0", "-c:a", "aac", "-b:a", MAIN_AUDIO_BITRATE),
+            *ladder.hls_output_args(outputs.hls / ladder.AUDIO_DIR),
+        ]
+    return args
 
 
 def _proxy_args(path: Path, metadata: VideoMetadata, threads: str) -> list[str]:
@@ -334,9 +462,30 @@ def _tail(file: IO[bytes]) -> str:
 
 def _check_outputs(parts: Renditions) -> None:
     """Raise MediaError if ffmpeg exited cleanly without producing every file."""
-    for path in parts.paths():
+    expected = list(parts.paths())
+    if parts.hls:
+        expected += [parts.hls / rung.name / ladder.PLAYLIST_NAME for rung in parts.rungs]
+    if parts.storyboard:
+        expected.append(parts.storyboard / storyboard.FRAMES_DIR / "00001.jpg")
+    for path in expected:
         if not _non_empty(path):
             raise MediaError("The video could not be converted: no frames could be decoded.")
+
+
+def _finish_folders(parts: Renditions, metadata: VideoMetadata, size: tuple[int, int]) -> None:
+    """Write what ffmpeg does not: the HLS master playlist and the storyboard's WebVTT."""
+    if parts.hls:
+        try:
+            ladder.write_master(parts.hls, list(parts.rungs), audio=metadata.has_audio)
+        except (OSError, ValueError) as exc:
+            raise MediaError(f"The video could not be converted: {exc}") from exc
+    if parts.storyboard:
+        plan = storyboard.layout(metadata.duration, size)
+        try:
+            storyboard.write_sprite(parts.storyboard, plan)
+        except (OSError, ValueError) as exc:
+            raise MediaError(f"The video could not be converted: {exc}") from exc
+        storyboard.write_vtt(parts.storyboard / storyboard.VTT_NAME, plan, metadata.duration)
 
 
 def _non_empty(path: Path) -> bool:

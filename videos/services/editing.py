@@ -52,6 +52,7 @@ def video_delete(*, video: Video) -> None:
             with suppress(JobStateError):  # it finished meanwhile
                 job_cancel(job=job)  # a running transcode stops at its next checkpoint
     known = [video.original_key, video.mp4_key, video.proxy_key, video.thumbnail_key]
+    known += [video.hls_key, video.storyboard_key]
     with storage.storage_errors():
         storage.delete_files(video.pk, known)
     with transaction.atomic():

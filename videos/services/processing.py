@@ -13,6 +13,7 @@ worker. A cancelled run puts the video back to `ready` if an earlier run left re
 """
 
 import logging
+import posixpath
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,9 @@ from videos.media import (
     Renditions,
     TranscodeCancelled,
     VideoMetadata,
+    ladder,
     probe,
+    storyboard,
     transcode,
     workdirs,
 )
@@ -156,7 +159,11 @@ def _transcode(
 
 
 def _store(run: JobRun, video_id: Any, renditions: Renditions) -> dict[str, str]:
-    """Write the renditions to their final keys; return {rendition: key}."""
+    """Write the renditions to their final keys; return {rendition: key}.
+
+    The HLS ladder and the storyboard go into folders of this run (named after the job),
+    so a rerun of the same job overwrites them with the same files.
+    """
     files = {"mp4": renditions.mp4, "proxy": renditions.proxy, "thumbnail": renditions.thumbnail}
     keys: dict[str, str] = {}
     for done, (rendition, path) in enumerate(files.items()):
@@ -165,6 +172,18 @@ def _store(run: JobRun, video_id: Any, renditions: Renditions) -> dict[str, str]
         with storage.storage_errors():
             storage.put_file(key, path)
         keys[rendition] = key
+    tag = run.job.pk.hex[:12]
+    folders = {
+        "hls": (renditions.hls, ladder.MASTER_NAME),
+        "storyboard": (renditions.storyboard, storyboard.VTT_NAME),
+    }
+    for rendition, (folder, entry) in folders.items():
+        if folder is None:
+            continue
+        run.progress(STORE_FROM + 6, f"Storing the {rendition}", force=True)
+        with storage.storage_errors():
+            prefix = storage.run_folder(video_id, rendition, tag)
+            keys[rendition] = storage.put_folder(prefix, folder, last=entry)
     return keys
 
 
@@ -176,14 +195,21 @@ def _publish(*, video_id: Any, job: ProcessingJob, keys: dict[str, str]) -> bool
             replaced = video.thumbnail_key  # a thumbnail chosen earlier, now made again
             if replaced and replaced != keys["thumbnail"]:
                 transaction.on_commit(partial(storage.delete_quietly, replaced))
+            # Earlier runs' ladders and storyboards (the one replaced, and any a run that
+            # died after storing them left behind) go once this commit makes them unused.
+            keep = [posixpath.dirname(keys[k]) for k in ("hls", "storyboard") if k in keys]
+            transaction.on_commit(partial(storage.delete_other_run_folders, video.pk, keep))
             video.mp4_key, video.proxy_key = keys["mp4"], keys["proxy"]
             video.thumbnail_key = keys["thumbnail"]
+            video.hls_key = keys.get("hls", "")
+            video.storyboard_key = keys.get("storyboard", "")
             video.status = VideoStatus.READY
             video.error_reason = ""
             video.processed_at = timezone.now()
             video.save(
                 update_fields=[
                     *("mp4_key", "proxy_key", "thumbnail_key", "status", "error_reason"),
+                    *("hls_key", "storyboard_key"),
                     *("processed_at", "updated_at"),
                 ]
             )
