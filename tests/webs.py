@@ -46,7 +46,7 @@ class WebProcess:
         self._log = self.log_path.open("w")
         web_env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
+            "DJANGO_SETTINGS_MODULE": "tests.web_settings",
             "DATABASE_URL": test_database_url(),
             **(env or {}),
         }
