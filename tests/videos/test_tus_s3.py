@@ -4,6 +4,7 @@ Any web process can take any PATCH: the tests alternate chunks between two real
 `runserver` processes, each with its own VAR_DIR, sharing only the database and S3.
 """
 
+import io
 import socket
 import struct
 import threading
@@ -24,7 +25,7 @@ from tests.webs import WebProcess
 from videos.models import Video, VideoStatus
 from videos.uploads import tus_s3
 from videos.uploads.models import TusUpload, UploadStatus
-from videos.uploads.services import tus_uploads_expire
+from videos.uploads.services import tus_upload_append, tus_uploads_expire
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -332,3 +333,22 @@ def test_a_lapsed_claim_is_taken_over(bucket, user_client, big_clip):
     response = patch_chunk(user_client, url, data, offset=0)
     assert response.status_code == 204, response.content
     wait_for(lambda: bucket.read(upload_of(url).s3_key) == data, message="the joined object")
+
+
+def test_bytes_of_a_patch_cut_short_are_kept_for_the_next_one(bucket, user_client, big_clip):
+    # given an upload, and a 7 MiB PATCH whose client goes away after 6 MiB
+    data = big_clip.read_bytes()
+    url = _start(user_client, data)
+    upload = upload_of(url)
+    body = io.BytesIO(data[: 6 * MiB])
+
+    # when the server has read what arrived
+    upload = tus_upload_append(upload=upload, offset=0, read=body.read, nbytes=7 * MiB)
+
+    # then one part is on S3, the rest of what arrived waits, and the client resumes there
+    assert _parts(bucket, upload) == [PART]
+    assert (upload.offset, upload.s3_pending) == (6 * MiB, 6 * MiB - PART)
+    assert user_client.get(url).json()["offset"] == 6 * MiB
+    response = patch_chunk(user_client, url, data[6 * MiB :], offset=6 * MiB)
+    assert response.status_code == 204, response.content
+    assert bucket.read(upload_of(url).s3_key) == data
