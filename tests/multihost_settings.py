@@ -1,4 +1,4 @@
-"""Settings of the multi-host test's web and worker hosts (tests/scaleout/).
+"""Settings of web and worker processes with broker queues of their own (tests/scaleout/).
 
 The test web servers' settings, on a broker key prefix of their own: the session's test
 worker consumes the same Redis database and must not take these hosts' jobs.

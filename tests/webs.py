@@ -22,6 +22,20 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+def delete_broker_keys(broker_url: str, keyprefix: str) -> None:
+    """Remove what processes on `TEST_BROKER_KEYPREFIX` left in Redis (their own keys only)."""
+    if not broker_url.startswith(("redis://", "rediss://")):
+        return
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    try:
+        for key in client.scan_iter(match=f"{keyprefix}*", count=500):
+            client.delete(key)
+    finally:
+        client.close()
+
+
 class WebProcess:
     """A web host: `runserver` (threaded, no autoreload) in its own process group.
 

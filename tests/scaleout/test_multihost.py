@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import redis
 import requests
 from django.conf import settings
 from django.db import connection
@@ -30,7 +29,7 @@ from tests.hosts import Forwarder, Hosts, NamespacesUnavailable
 from tests.videos import clips
 from tests.videos.test_s3_worker import S3Bucket, moto_s3
 from tests.waiting import wait_for
-from tests.webs import WebProcess, free_port
+from tests.webs import WebProcess, delete_broker_keys, free_port
 from tests.workers import WorkerProcess
 from videos.models import Video, VideoStatus
 
@@ -168,17 +167,7 @@ def cluster(moto_s3, django_db_setup, tmp_path_factory) -> Iterator[Cluster]:
         for forwarder in forwarders:
             forwarder.close()
         hosts.close()
-        _delete_broker_keys(broker_url, keyprefix)
-
-
-def _delete_broker_keys(broker_url: str, keyprefix: str) -> None:
-    """Remove the queues and bindings the hosts left in Redis under their key prefix."""
-    client = redis.Redis.from_url(broker_url)
-    try:
-        for key in client.scan_iter(match=f"{keyprefix}*", count=500):
-            client.delete(key)
-    finally:
-        client.close()
+        delete_broker_keys(broker_url, keyprefix)
 
 
 @pytest.fixture(scope="module")

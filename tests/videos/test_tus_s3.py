@@ -8,6 +8,7 @@ import io
 import socket
 import struct
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,13 +16,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.services import auth_token_issue
 from tests.videos.test_s3_worker import S3Bucket, moto_s3, use_s3_storage
 from tests.videos.tus_requests import TUS, URL, create_upload, patch_chunk, upload_of
 from tests.waiting import wait_for
-from tests.webs import WebProcess
+from tests.webs import WebProcess, delete_broker_keys
 from videos.models import Video, VideoStatus
 from videos.uploads import tus_s3
 from videos.uploads.models import TusUpload, UploadStatus
@@ -60,18 +62,29 @@ def bucket(moto_s3, settings) -> Iterator[S3Bucket]:
 
 @pytest.fixture(scope="module")
 def two_webs(moto_s3, django_db_setup, tmp_path_factory) -> Iterator[list[WebProcess]]:
-    """Two web processes on two ports: own VAR_DIR each; shared database and S3 bucket."""
+    """Two web processes on two ports: own VAR_DIR each; shared database and S3 bucket.
+
+    Their jobs go to broker queues of their own (no worker takes them: the processing of
+    a finished upload is not what these tests check).
+    """
     _bucket, env = moto_s3
+    keyprefix = f"rh-tus-s3-{uuid.uuid4().hex[:8]}:"
     webs = []
     try:
         for index in range(2):
-            var_dir = tmp_path_factory.mktemp(f"web{index}")
-            web_env = {**env, "VAR_DIR": str(var_dir), "S3_MULTIPART_PART_SIZE": str(PART)}
+            web_env = {
+                **env,
+                "VAR_DIR": str(tmp_path_factory.mktemp(f"web{index}")),
+                "S3_MULTIPART_PART_SIZE": str(PART),
+                "DJANGO_SETTINGS_MODULE": "tests.multihost_settings",
+                "TEST_BROKER_KEYPREFIX": keyprefix,
+            }
             webs.append(WebProcess(env=web_env))
         yield [web.wait_ready() for web in webs]
     finally:
         for web in webs:
             web.stop()
+        delete_broker_keys(settings.CELERY_BROKER_URL, keyprefix)
 
 
 def _open_uploads(bucket: S3Bucket) -> list[dict]:
