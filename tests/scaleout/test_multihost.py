@@ -141,6 +141,7 @@ def cluster(moto_s3, django_db_setup, tmp_path_factory) -> Iterator[Cluster]:
                 "S3_MULTIPART_PART_SIZE": str(5 * MiB),
                 "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_SECONDS),
                 "VIDEO_FFMPEG_THREADS": "1",
+                "JOBS_PROGRESS_INTERVAL_SECONDS": "0.2",  # see the encode start
             }
 
         for index in (0, 1):
@@ -265,11 +266,13 @@ def test_worker_host_killed_mid_encode_has_its_job_finished_by_the_other(
     headers = _upload_alternating(cluster, token, encode_clip.read_bytes(), "long.avi", MiB)
     job = ProcessingJob.objects.get(pk=headers["Upload-Job-Id"])
 
-    def running_on() -> str:
+    def encoding_on() -> str:
         job.refresh_from_db()
-        return job.worker if job.status == JobStatus.RUNNING else ""
+        assert not job.is_final, f"the job ended before its worker could be killed: {job.status}"
+        converting = job.status == JobStatus.RUNNING and "Converting" in job.progress_message
+        return job.worker if converting else ""
 
-    hostname = wait_for(running_on, timeout=180, interval=0.05, message="the encode started")
+    hostname = wait_for(encoding_on, timeout=180, interval=0.05, message="the encode running")
     [victim] = [worker for worker in cluster.workers if worker.hostname == hostname]
     [survivor] = [worker for worker in cluster.workers if worker is not victim]
 

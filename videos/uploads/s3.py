@@ -136,22 +136,22 @@ def uploaded_parts(name: str, upload_id: str) -> list[dict[str, Any]]:
         marker = int(page["NextPartNumberMarker"])
 
 
-def upload_part(name: str, upload_id: str, part_number: int, data: bytes) -> str:
+def upload_part(name: str, upload_id: str, part_number: int, data: bytes | bytearray) -> str:
     """Send part `part_number` of a multipart upload from this process; return its ETag."""
     response = _call(
         "upload_part",
         Key=bucket_key(name),
         UploadId=upload_id,
         PartNumber=part_number,
-        Body=bytes(data),
+        Body=data,
         ContentLength=len(data),
     )
     return response["ETag"]
 
 
-def put_bytes(name: str, data: bytes) -> None:
+def put_bytes(name: str, data: bytes | bytearray) -> None:
     """Write a small object (an upload's buffered bytes) at `name`, replacing what is there."""
-    _call("put_object", Key=bucket_key(name), Body=bytes(data), ContentLength=len(data))
+    _call("put_object", Key=bucket_key(name), Body=data, ContentLength=len(data))
 
 
 def read_bytes(name: str) -> bytes | None:
