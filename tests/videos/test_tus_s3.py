@@ -365,3 +365,26 @@ def test_bytes_of_a_patch_cut_short_are_kept_for_the_next_one(bucket, user_clien
     response = patch_chunk(user_client, url, data[6 * MiB :], offset=6 * MiB)
     assert response.status_code == 204, response.content
     assert bucket.read(upload_of(url).s3_key) == data
+
+
+def test_pending_bytes_a_dead_request_wrote_but_never_recorded_are_ignored(
+    bucket, user_client, big_clip
+):
+    # given an upload with 1 MiB waiting, whose pending object a request that died before
+    # recording its chunk had already rewritten with more bytes
+    data = big_clip.read_bytes()
+    url = _start(user_client, data)
+    assert patch_chunk(user_client, url, data[:MiB], offset=0).status_code == 204
+    upload = upload_of(url)
+    bucket.client.put_object(
+        Bucket=bucket.name,
+        Key=tus_s3.pending_name(upload.pk),
+        Body=data[:MiB] + b"never recorded" * 1000,
+    )
+
+    # when the client resumes from the recorded offset
+    response = patch_chunk(user_client, url, data[MiB:], offset=MiB)
+
+    # then the file is whole: only the recorded pending bytes were used
+    assert response.status_code == 204, response.content
+    assert bucket.read(upload_of(url).s3_key) == data
