@@ -491,8 +491,9 @@ VIDEO_REMUX_MAX_BITS_PER_PIXEL = env.float("VIDEO_REMUX_MAX_BITS_PER_PIXEL", def
 # Where workers fetch originals and write renditions before storing them ("" = system temp).
 VIDEO_WORK_DIR = env("VIDEO_WORK_DIR", default="")
 TUS_UPLOAD_EXPIRE_HOURS = env.int("TUS_UPLOAD_EXPIRE_HOURS", default=24)
-# Where tus uploads are assembled. Local disk of the web host: with several web hosts,
-# share this folder or route an upload's requests to one host.
+# Where tus uploads are assembled on local storage. Local disk of the web host: with
+# several web hosts, share this folder or route an upload's requests to one host. With S3,
+# tus uploads keep their parts on S3 and their state in the database (any web host).
 TUS_UPLOAD_DIR = Path(env("TUS_UPLOAD_DIR", default=str(VAR_DIR / "tus")))
 # django-storages holds an S3 file it reads wholly in memory unless this is set (default 0:
 # no limit); past it, the download spills to FILE_UPLOAD_TEMP_DIR. Reading the head of a

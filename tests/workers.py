@@ -46,6 +46,7 @@ class WorkerProcess:
         concurrency: int = 2,
         env: dict[str, str] | None = None,
         pool: str = "prefork",
+        prefix: tuple[str, ...] = (),
     ) -> None:
         self.name = f"test-{uuid.uuid4().hex[:8]}"
         log_dir = Path(settings.VAR_DIR) / "workers"
@@ -64,6 +65,7 @@ class WorkerProcess:
         }
         self.process = subprocess.Popen(
             [
+                *prefix,  # e.g. `ip netns exec <namespace>`: a worker on another "host"
                 sys.executable,
                 "-m",
                 "celery",

@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 # The moto server and its S3-configured worker (one per module), and the per-test switch
 # of this process's default storage to that bucket.
+moto_s3 = test_s3_worker.moto_s3
 s3_worker = test_s3_worker.s3_worker
 s3_bucket = test_s3_worker.s3_bucket
 

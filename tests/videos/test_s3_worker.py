@@ -48,8 +48,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def s3_worker(django_db_setup) -> Iterator[tuple[S3Bucket, dict[str, str]]]:
-    """A moto S3 server with a fresh bucket, and a worker whose default storage is that bucket."""
+def moto_s3() -> Iterator[tuple[S3Bucket, dict[str, str]]]:
+    """A moto S3 server with a fresh bucket, and the environment that points storage at it."""
     from moto.server import ThreadedMotoServer
 
     port = _free_port()
@@ -72,16 +72,21 @@ def s3_worker(django_db_setup) -> Iterator[tuple[S3Bucket, dict[str, str]]]:
         region_name="us-east-1",
     )
     client.create_bucket(Bucket=name)
-    worker = WorkerProcess(queues=(S3_QUEUE,), env=env).wait_ready()
     yield S3Bucket(client=client, name=name), env
-    worker.stop()
     server.stop()
 
 
-@pytest.fixture
-def s3_bucket(s3_worker, transactional_db, settings, monkeypatch) -> S3Bucket:
-    """Switch this process's default storage to the bucket and route video jobs to its worker."""
-    bucket, env = s3_worker
+@pytest.fixture(scope="module")
+def s3_worker(django_db_setup, moto_s3) -> Iterator[tuple[S3Bucket, dict[str, str]]]:
+    """The moto bucket, and a worker whose default storage is that bucket."""
+    _bucket, env = moto_s3
+    worker = WorkerProcess(queues=(S3_QUEUE,), env=env).wait_ready()
+    yield moto_s3
+    worker.stop()
+
+
+def use_s3_storage(settings, env: dict[str, str]) -> None:
+    """Switch this process's default storage to the bucket `env` names."""
     for setting, value in env.items():
         setattr(settings, setting, value)
     settings.AWS_QUERYSTRING_AUTH = True
@@ -93,6 +98,13 @@ def s3_bucket(s3_worker, transactional_db, settings, monkeypatch) -> S3Bucket:
         **settings.STORAGES,
         "default": {"BACKEND": "storages.backends.s3.S3Storage"},
     }
+
+
+@pytest.fixture
+def s3_bucket(s3_worker, transactional_db, settings, monkeypatch) -> S3Bucket:
+    """Switch this process's default storage to the bucket and route video jobs to its worker."""
+    bucket, env = s3_worker
+    use_s3_storage(settings, env)
     spec = registry.get_job_type("video_process")
     monkeypatch.setitem(registry._registry, spec.name, dataclasses.replace(spec, queue=S3_QUEUE))
     return bucket

@@ -104,6 +104,23 @@ def video_original_adopt(
     return StoredOriginal(video_id=video_id, key=dest, checked=checked)
 
 
+def video_original_check_stored(*, key: str, filename: str, video_id: uuid.UUID) -> StoredOriginal:
+    """Check a file already stored at its video's original key (a tus upload joined on S3).
+
+    Reads only the head of the object. On rejection the object is left to the caller.
+    """
+    extension = check_extension(filename)
+    if key != storage.original_key(video_id, extension):
+        raise ValueError(f"{key!r} is not the original key of video {video_id}.")
+    with storage.storage_errors():
+        size = check_size(default_storage.size(key))
+        container = check_content(storage.read_head(key, SNIFF_BYTES))
+    checked = CheckedUpload(
+        extension=extension, container=container, size=size, filename=clean_filename(filename)
+    )
+    return StoredOriginal(video_id=video_id, key=key, checked=checked)
+
+
 def video_original_discard(original: StoredOriginal) -> None:
     """Remove a stored original that no video row will point at."""
     storage.delete_quietly(original.key)

@@ -53,7 +53,7 @@ class UploadSession(models.Model):
 
 
 class TusUpload(UploadSession):
-    """A tus upload; its bytes are appended to `{TUS_UPLOAD_DIR}/{id}.part`."""
+    """A tus upload: bytes appended to `{TUS_UPLOAD_DIR}/{id}.part`, or to S3 parts."""
 
     length = models.PositiveBigIntegerField(help_text="Upload-Length: the whole file, in bytes.")
     offset = models.PositiveBigIntegerField(default=0, help_text="Bytes received so far.")
@@ -63,6 +63,26 @@ class TusUpload(UploadSession):
     video = models.ForeignKey(
         "videos.Video", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # On S3 storage the bytes go to an S3 multipart upload instead of a local file, and
+    # everything a web host needs to continue it is here (see videos/uploads/services/tus_s3.py).
+    s3_key = models.CharField(
+        max_length=512, blank=True, default="", help_text="S3: the original's storage name."
+    )
+    s3_upload_id = models.CharField(
+        max_length=1024, blank=True, default="", help_text="S3: the multipart upload's id."
+    )
+    s3_parts = models.JSONField(
+        default=list, blank=True, help_text="S3: parts sent, [{part_number, etag, size}]."
+    )
+    s3_pending = models.PositiveIntegerField(
+        default=0, help_text="S3: bytes held back (under a part's size) in the pending object."
+    )
+    writer = models.UUIDField(
+        null=True, blank=True, help_text="S3: the request writing to the upload right now."
+    )
+    writer_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="S3: when the writer's claim lapses if not renewed."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -70,6 +90,10 @@ class TusUpload(UploadSession):
 
     def __str__(self) -> str:
         return f"tus {self.pk} ({self.status}, {self.offset}/{self.length})"
+
+    @property
+    def on_s3(self) -> bool:
+        return bool(self.s3_upload_id)
 
 
 class MultipartUpload(UploadSession):

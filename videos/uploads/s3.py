@@ -39,6 +39,21 @@ class PendingUpload:
     initiated: datetime
 
 
+def part_size_for(size: int, preferred: int) -> int:
+    """Return the part size for a file of `size` bytes: `preferred` within S3's rules.
+
+    Parts are 5 MiB to 5 GiB and at most 10,000; a file too big for 10,000 parts of the
+    preferred size gets larger parts (rounded up to whole MiB). The last part may be
+    smaller.
+    """
+    mib = 1024 * 1024
+    part = min(max(preferred, MIN_PART_BYTES), MAX_PART_BYTES)
+    if -(-size // part) > MAX_PARTS:
+        part = -(-size // MAX_PARTS)
+        part = -(-part // mib) * mib
+    return part
+
+
 def is_s3() -> bool:
     """Tell whether the default storage is an S3 bucket."""
     try:
@@ -119,6 +134,34 @@ def uploaded_parts(name: str, upload_id: str) -> list[dict[str, Any]]:
         if not page.get("IsTruncated"):
             return parts
         marker = int(page["NextPartNumberMarker"])
+
+
+def upload_part(name: str, upload_id: str, part_number: int, data: bytes | bytearray) -> str:
+    """Send part `part_number` of a multipart upload from this process; return its ETag."""
+    response = _call(
+        "upload_part",
+        Key=bucket_key(name),
+        UploadId=upload_id,
+        PartNumber=part_number,
+        Body=data,
+        ContentLength=len(data),
+    )
+    return response["ETag"]
+
+
+def put_bytes(name: str, data: bytes | bytearray) -> None:
+    """Write a small object (an upload's buffered bytes) at `name`, replacing what is there."""
+    _call("put_object", Key=bucket_key(name), Body=data, ContentLength=len(data))
+
+
+def read_bytes(name: str) -> bytes | None:
+    """Return the whole (small) object at `name`, or None if there is none."""
+    try:
+        return _call("get_object", Key=bucket_key(name))["Body"].read()
+    except S3Refused as exc:
+        if exc.code in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
 
 
 def complete_upload(name: str, upload_id: str, parts: list[dict[str, Any]]) -> None:

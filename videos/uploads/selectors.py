@@ -20,12 +20,13 @@ def multipart_upload_list(*, user: AbstractBaseUser) -> QuerySet[MultipartUpload
 
 
 def tus_upload_offset(upload: TusUpload) -> int:
-    """Return the bytes received: the partial file's size while uploading, else the row's.
+    """Return the bytes received: the local partial file's size while uploading, else the
+    row's (on S3 the row is the truth: parts plus pending bytes).
 
     The file can be ahead of the row when a request died between writing and recording;
     the next PATCH records it, and a client resuming must start from the file's end.
     """
-    if upload.status == UploadStatus.UPLOADING:
+    if upload.status == UploadStatus.UPLOADING and not upload.on_s3:
         size = partials.size(upload.pk)
         if size is not None:
             return size

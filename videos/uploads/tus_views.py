@@ -1,10 +1,10 @@
 """The tus 1.0.0 server at /api/v1/videos/uploads/ (creation, termination, expiration).
 
 DRF views with no parsers: nothing reads the request body except PATCH, which streams it
-to the partial file in bounded blocks (never `request.body`, which Django caps at
-DATA_UPLOAD_MAX_MEMORY_SIZE). Authentication is the API's (token or session + CSRF).
-GET returns the upload as JSON; it is this server's addition, so it needs no
-Tus-Resumable header. Others' uploads answer 404.
+to the partial file (or, on S3, to multipart parts) in bounded blocks (never
+`request.body`, which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE). Authentication is the
+API's (token or session + CSRF). GET returns the upload as JSON; it is this server's
+addition, so it needs no Tus-Resumable header. Others' uploads answer 404.
 """
 
 from typing import Any
@@ -137,14 +137,17 @@ class TusUploadCreateView(TusView):
         length = parse_length(request.headers.get("Upload-Length"))
         raw_metadata = request.headers.get("Upload-Metadata", "")
         metadata = parse_metadata(raw_metadata)
-        upload = tus_upload_create(
-            owner=request.user,
-            length=length,
-            filename=metadata.get("filename", ""),
-            title=metadata.get("title", ""),
-            description=metadata.get("description", ""),
-            metadata=raw_metadata,
-        )
+        try:
+            upload = tus_upload_create(
+                owner=request.user,
+                length=length,
+                filename=metadata.get("filename", ""),
+                title=metadata.get("title", ""),
+                description=metadata.get("description", ""),
+                metadata=raw_metadata,
+            )
+        except StorageUnavailable:
+            raise StorageDown() from None
         location = request.build_absolute_uri(
             reverse("video-tus-upload", kwargs={"pk": str(upload.pk)})
         )
@@ -224,7 +227,10 @@ class TusUploadView(TusView):
     @extend_schema(summary="Terminate the upload and delete its data (tus).", responses={204: None})
     def delete(self, request: Request, pk: str) -> Response:
         upload = self.get_object(pk, allow_failed=True, allow_expired=True)
-        tus_upload_terminate(upload=upload)
+        try:
+            tus_upload_terminate(upload=upload)
+        except StorageUnavailable:
+            raise StorageDown() from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

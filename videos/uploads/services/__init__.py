@@ -9,12 +9,8 @@ from videos.uploads.services.multipart import (
     multipart_upload_create,
     multipart_uploads_abort_stale,
 )
-from videos.uploads.services.tus import (
-    tus_upload_append,
-    tus_upload_create,
-    tus_upload_terminate,
-    tus_uploads_expire,
-)
+from videos.uploads.services.tus import tus_upload_append, tus_upload_create
+from videos.uploads.services.tus_cleanup import tus_upload_terminate, tus_uploads_expire
 
 __all__ = [
     "multipart_part_size",

@@ -46,7 +46,6 @@ from videos.validation import (
 logger = logging.getLogger(__name__)
 
 STAGING_PREFIX = "uploads/multipart/"
-MiB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -57,17 +56,8 @@ class PartUrl:
 
 
 def multipart_part_size(size: int) -> int:
-    """Return the part size for a file: S3_MULTIPART_PART_SIZE within S3's rules.
-
-    Parts are 5 MiB to 5 GiB and at most 10,000; a file too big for 10,000 parts of the
-    configured size gets larger parts (rounded up to whole MiB). The last part may be
-    smaller.
-    """
-    part = min(max(settings.S3_MULTIPART_PART_SIZE, s3.MIN_PART_BYTES), s3.MAX_PART_BYTES)
-    if -(-size // part) > s3.MAX_PARTS:
-        part = -(-size // s3.MAX_PARTS)
-        part = -(-part // MiB) * MiB
-    return part
+    """Return the part size for a file: S3_MULTIPART_PART_SIZE within S3's rules."""
+    return s3.part_size_for(size, settings.S3_MULTIPART_PART_SIZE)
 
 
 def staging_name(upload_id: Any, filename: str) -> str:

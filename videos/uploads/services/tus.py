@@ -1,4 +1,9 @@
-"""tus uploads: create one, append chunks, turn the last byte into a video, terminate, expire."""
+"""tus uploads: create one, append chunks, turn the last byte into a video, terminate, expire.
+
+Where the bytes go is decided when the upload is created: a local partial file
+(`videos.uploads.partials`, one web host) or, with S3 storage, S3 multipart parts with
+their state in the row (`videos.uploads.tus_s3`, any web host).
+"""
 
 import logging
 import uuid
@@ -6,7 +11,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import PurePath
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,17 +20,20 @@ from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 
+from videos import storage
 from videos.models import DESCRIPTION_MAX_LENGTH
 from videos.services import (
+    video_original_check_stored,
     video_original_discard,
     video_original_store,
-    video_upload_abandon,
     video_upload_begin,
     video_upload_fail,
     video_upload_finish,
     video_upload_progress,
 )
-from videos.uploads import partials
+from videos.services.uploads import StoredOriginal
+from videos.storage import StorageUnavailable
+from videos.uploads import partials, s3, tus_s3
 from videos.uploads.models import TusUpload, UploadStatus
 from videos.uploads.services.quotas import upload_sessions_quota_check
 from videos.validation import (
@@ -67,7 +74,6 @@ def upload_gone(upload: TusUpload) -> UploadRejected | None:
     return None
 
 
-@transaction.atomic
 def tus_upload_create(
     *,
     owner: AbstractBaseUser,
@@ -77,7 +83,8 @@ def tus_upload_create(
     description: str = "",
     metadata: str = "",
 ) -> TusUpload:
-    """Start an upload of `length` bytes: check name and size, write the row and an empty file.
+    """Start an upload of `length` bytes: check name and size, write the row and an empty
+    file (local storage) or open an S3 multipart upload (S3 storage).
 
     The title defaults to the file name without its extension.
     """
@@ -87,7 +94,7 @@ def tus_upload_create(
             "Name the file: send `filename` (base64) in Upload-Metadata.",
             code="filename_required",
         )
-    check_extension(filename)
+    extension = check_extension(filename)
     check_size(length)
     title = check_title(title or PurePath(filename).stem)
     if len(description) > DESCRIPTION_MAX_LENGTH:
@@ -96,24 +103,56 @@ def tus_upload_create(
             f"{DESCRIPTION_MAX_LENGTH} are kept.",
             code="description_too_long",
         )
-    upload_sessions_quota_check(owner=owner)
-    video = video_upload_begin(
-        owner=owner, filename=filename, size=length, title=title, description=description
-    )
-    upload = TusUpload.objects.create(
-        owner=owner,
-        filename=filename,
-        title=title,
-        description=description,
-        length=length,
-        metadata=metadata,
-        expires_at=upload_expiry(),
-        video=video,
-    )
-    # If the transaction rolls back, the empty file is an orphan the expiry sweep removes.
-    partials.create(upload.pk)
+    on_s3 = s3.is_s3()
+    video_id, key, s3_upload_id = uuid.uuid4(), "", ""
+    if on_s3:
+        # S3 is asked before the transaction (no network inside it): check the quota first.
+        upload_sessions_quota_check(owner=owner, lock=False)
+        try:
+            key, s3_upload_id = tus_s3.open_upload(
+                video_id=video_id, extension=extension, filename=filename
+            )
+        except s3.S3Refused as exc:
+            raise UploadRejected(
+                f"S3 refused to start the upload: {exc.message} ({exc.code})", code="s3_refused"
+            ) from exc
+    try:
+        with transaction.atomic():
+            upload_sessions_quota_check(owner=owner)
+            video = video_upload_begin(
+                owner=owner,
+                filename=filename,
+                size=length,
+                title=title,
+                description=description,
+                video_id=video_id,
+            )
+            upload = TusUpload.objects.create(
+                owner=owner,
+                filename=filename,
+                title=title,
+                description=description,
+                length=length,
+                metadata=metadata,
+                expires_at=upload_expiry(),
+                video=video,
+                s3_key=key,
+                s3_upload_id=s3_upload_id,
+            )
+            if not on_s3:
+                # If the transaction rolls back, the empty file is an orphan the expiry
+                # sweep removes.
+                partials.create(upload.pk)
+    except BaseException:
+        if on_s3:
+            s3.abort_upload(key, s3_upload_id)
+        raise
     logger.info(
-        "tus upload created upload_id=%s owner_id=%s length=%s", upload.pk, owner.pk, length
+        "tus upload created upload_id=%s owner_id=%s length=%s s3=%s",
+        upload.pk,
+        owner.pk,
+        length,
+        on_s3,
     )
     return upload
 
@@ -132,18 +171,15 @@ def tus_upload_append(
         raise gone
     if upload.status == UploadStatus.COMPLETED:
         return _replay(upload, offset=offset, nbytes=nbytes)
+    if offset + nbytes > upload.length:
+        raise _past_the_end(offset, nbytes, upload.length)
+    if upload.on_s3:
+        return _append_s3(upload, offset=offset, read=read, nbytes=nbytes)
     try:
         with partials.locked(upload.pk) as fd:
             received = partials.locked_size(fd)
             if offset != received:
                 raise _offset_mismatch(offset, received)
-            if offset + nbytes > upload.length:
-                raise UploadRejected(
-                    f"This chunk would end at byte {offset + nbytes}, past the upload's "
-                    f"length of {upload.length} bytes.",
-                    status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-                    code="chunk_too_large",
-                )
             written = partials.append(fd, read, nbytes)
             upload = _record_offset(upload, partials.locked_size(fd))
             logger.info(
@@ -156,6 +192,76 @@ def tus_upload_append(
     except partials.PartialMissing:
         return _without_partial(upload, offset=offset, nbytes=nbytes)
     return upload
+
+
+def _append_s3(
+    upload: TusUpload, *, offset: int, read: Callable[[int], bytes], nbytes: int
+) -> TusUpload:
+    """Append to an upload kept on S3, under a claim on its row (any web host may serve)."""
+    try:
+        token = tus_s3.claim(upload.pk, offset=offset)
+    except tus_s3.NotClaimed:
+        return _not_claimed(upload, offset=offset, nbytes=nbytes)
+    try:
+        writer = tus_s3.Writer(upload, token, on_progress=_s3_progress)
+        written = writer.append(read, nbytes)
+        writer.close()
+        upload = writer.upload
+        logger.info(
+            "tus chunk stored upload_id=%s offset=%s written=%s pending=%s",
+            upload.pk,
+            offset,
+            written,
+            upload.s3_pending,
+        )
+        if upload.offset == upload.length:
+            upload = _complete(upload)
+    except tus_s3.ClaimLost:
+        raise UploadRejected(
+            "Another request took this upload over; send a HEAD request and resume from "
+            "its Upload-Offset.",
+            status_code=status.HTTP_409_CONFLICT,
+            code="upload_taken_over",
+        ) from None
+    except (tus_s3.DataLost, s3.S3Refused) as exc:
+        logger.warning("tus upload lost upload_id=%s: %s", upload.pk, exc)
+        _fail(upload, "The server lost the data received so far.")
+        upload.refresh_from_db()
+        raise upload_gone(upload) or NotFound("No such upload.") from exc
+    finally:
+        tus_s3.release(upload.pk, token)
+    return upload
+
+
+def _s3_progress(upload: TusUpload) -> None:
+    video_upload_progress(video_id=upload.video_id, received=upload.offset)
+
+
+def _not_claimed(upload: TusUpload, *, offset: int, nbytes: int) -> TusUpload:
+    """Answer a PATCH that could not claim its upload: finished, gone, busy or elsewhere."""
+    try:
+        upload.refresh_from_db()
+    except TusUpload.DoesNotExist:
+        raise NotFound("No such upload.") from None
+    if upload.status == UploadStatus.COMPLETED:
+        return _replay(upload, offset=offset, nbytes=nbytes)
+    gone = upload_gone(upload)
+    if gone is not None:
+        raise gone
+    if tus_s3.is_busy(upload):
+        raise upload_busy()
+    if upload.status != UploadStatus.UPLOADING:
+        raise NotFound("No such upload.")
+    raise _offset_mismatch(offset, upload.offset)
+
+
+def _past_the_end(offset: int, nbytes: int, length: int) -> UploadRejected:
+    return UploadRejected(
+        f"This chunk would end at byte {offset + nbytes}, past the upload's "
+        f"length of {length} bytes.",
+        status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        code="chunk_too_large",
+    )
 
 
 def _offset_mismatch(offset: int, received: int) -> UploadRejected:
@@ -204,18 +310,12 @@ def _record_offset(upload: TusUpload, received: int) -> TusUpload:
 def _complete(upload: TusUpload) -> TusUpload:
     """Store the assembled file as the video's original, then mark the video processing.
 
-    Runs under the partial file's lock, so no other request completes it meanwhile. The
-    file is stored before (and outside) the transaction that points the video at it; a
-    rejected file fails the upload, puts its video in `error` and is removed.
+    Runs under the partial file's lock (or the S3 claim), so no other request completes it
+    meanwhile. The file is stored before (and outside) the transaction that points the
+    video at it; a rejected file fails the upload, puts its video in `error` and is removed.
     """
-    path = partials.partial_path(upload.pk)
     try:
-        with path.open("rb") as f:
-            original = video_original_store(
-                file=File(f, name=upload.filename),
-                filename=upload.filename,
-                video_id=upload.video_id,
-            )
+        original = _store_original(upload)
     except UploadRejected as exc:
         _fail(upload, exc.message)
         raise
@@ -234,7 +334,8 @@ def _complete(upload: TusUpload) -> TusUpload:
             locked.job_id = video.current_job_id
             locked.completed_at = timezone.now()
             locked.save(update_fields=["status", "job", "completed_at", "updated_at"])
-            transaction.on_commit(partial(partials.remove, locked.pk))
+            if not locked.on_s3:
+                transaction.on_commit(partial(partials.remove, locked.pk))
     except UploadRejected as exc:
         video_original_discard(original)
         _fail(upload, exc.message)
@@ -251,6 +352,36 @@ def _complete(upload: TusUpload) -> TusUpload:
     return locked
 
 
+def _store_original(upload: TusUpload) -> StoredOriginal:
+    """Local: copy the partial file into storage. S3: join the parts where they are."""
+    if not upload.on_s3:
+        with partials.partial_path(upload.pk).open("rb") as f:
+            return video_original_store(
+                file=File(f, name=upload.filename),
+                filename=upload.filename,
+                video_id=upload.video_id,
+            )
+    if upload.video_id is None:
+        raise UploadRejected(
+            "The video this upload was for was deleted; start a new upload.",
+            code="video_deleted",
+        )
+    try:
+        tus_s3.complete(upload)
+    except tus_s3.DataLost as exc:
+        raise UploadRejected(
+            f"The server lost the data received so far ({exc}); start a new upload.",
+            code="upload_lost",
+        ) from exc
+    try:
+        return video_original_check_stored(
+            key=upload.s3_key, filename=upload.filename, video_id=upload.video_id
+        )
+    except UploadRejected:
+        storage.delete_quietly(upload.s3_key)
+        raise
+
+
 def _fail(upload: TusUpload, error: str) -> None:
     """Mark the upload (and its video) failed with a reason and remove its data."""
     TusUpload.objects.filter(pk=upload.pk, status=UploadStatus.UPLOADING).update(
@@ -258,65 +389,14 @@ def _fail(upload: TusUpload, error: str) -> None:
     )
     video_upload_fail(video_id=upload.video_id, reason=error)
     partials.remove(upload.pk)
+    if upload.on_s3:
+        _discard_quietly(upload.pk, upload.s3_key, upload.s3_upload_id)
     logger.info("tus upload failed upload_id=%s error=%s", upload.pk, error)
 
 
-def tus_upload_terminate(*, upload: TusUpload) -> None:
-    """Delete an upload, its partial data and its video (a completed upload's video stays)."""
+def _discard_quietly(upload_id: uuid.UUID, key: str, s3_upload_id: str) -> None:
+    """Abort an upload's S3 parts; if S3 can't be reached, the expiry sweep does it later."""
     try:
-        with partials.locked(upload.pk):
-            _remove(upload.pk, upload.video_id)
-    except partials.PartialBusy:
-        raise upload_busy() from None
-    except partials.PartialMissing:
-        _remove(upload.pk, upload.video_id)
-    logger.info("tus upload terminated upload_id=%s", upload.pk)
-
-
-def _remove(upload_id: uuid.UUID, video_id: uuid.UUID | None) -> None:
-    """Delete an upload's partial file, row and still-uploading video."""
-    partials.remove(upload_id)
-    TusUpload.objects.filter(pk=upload_id).delete()
-    video_upload_abandon(video_id=video_id)
-
-
-def tus_uploads_expire(*, now: datetime | None = None) -> dict[str, Any]:
-    """Delete uploads past their expiry with their data and their uploading videos, and
-    partial files nobody owns.
-
-    An upload being written to right now is left for the next run.
-    """
-    now = now or timezone.now()
-    expired = TusUpload.objects.filter(expires_at__lt=now).values_list("pk", "video_id")
-    removed, busy = [], []
-    for upload_id, video_id in list(expired):
-        try:
-            with partials.locked(upload_id):
-                _remove(upload_id, video_id)
-        except partials.PartialBusy:
-            busy.append(str(upload_id))
-            continue
-        except partials.PartialMissing:
-            _remove(upload_id, video_id)
-        removed.append(str(upload_id))
-    orphans = _remove_orphaned_partials(now)
-    logger.info(
-        "tus uploads expired removed=%s busy=%s orphans=%s", len(removed), len(busy), len(orphans)
-    )
-    return {"removed": removed, "busy": busy, "orphaned_files": orphans}
-
-
-def _remove_orphaned_partials(now: datetime) -> list[str]:
-    """Delete partial files older than the expiry period that belong to no upload."""
-    cutoff = (now - timedelta(hours=settings.TUS_UPLOAD_EXPIRE_HOURS)).timestamp()
-    removed = []
-    for path in partials.stale_files(older_than=cutoff):
-        try:
-            upload_id = uuid.UUID(path.stem)
-        except ValueError:
-            upload_id = None
-        if upload_id is not None and TusUpload.objects.filter(pk=upload_id).exists():
-            continue
-        path.unlink(missing_ok=True)
-        removed.append(path.name)
-    return removed
+        tus_s3.discard(upload_id, key, s3_upload_id)
+    except (StorageUnavailable, s3.S3Refused):
+        logger.warning("could not abort the S3 parts of upload_id=%s", upload_id, exc_info=True)
