@@ -18,6 +18,8 @@ from pathlib import Path, PurePosixPath
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
 
+from jobs.orphans import list_files
+
 logger = logging.getLogger(__name__)
 
 ORIGINALS_PREFIX = "originals/"

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('videos', '0005_description_max_length'),
+        ('videos', '0006_video_hls_storyboard'),
     ]
 
     operations = [
