@@ -12,9 +12,10 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from jobs.models import ProcessingJob
+from jobs import receivers as jobs_receivers
+from jobs.models import JobStatus, ProcessingJob
 from jobs.orphans import ORPHAN_MIN_AGE, orphan_files_sweep
-from jobs.services import job_create, job_submit
+from jobs.services import job_submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,6 +40,7 @@ def test_submitted_uploads_are_stored_before_the_transaction(isolated_media, use
         return real_save(name, content, **kwargs)
 
     monkeypatch.setattr(default_storage, "save", spy)
+    monkeypatch.setattr(jobs_receivers, "job_publish", lambda job: None)  # no worker runs it
 
     job = job_submit(
         job_type="csv_stats",
@@ -55,7 +57,9 @@ def test_sweep_deletes_old_files_whose_row_never_committed(isolated_media):
     # given the uploads of a job whose row never committed, an old job's files, a fresh
     # upload whose row is about to commit, and a file the jobs app does not name
     lost = f"jobs/inputs/{uuid.uuid4()}/data.csv"
-    kept_job = job_create(job_type="sleep", params={"seconds": 0})
+    kept_job = ProcessingJob.objects.create(
+        job_type="sleep", status=JobStatus.COMPLETED, celery_task_id=str(uuid.uuid4())
+    )
     kept = f"jobs/outputs/{kept_job.pk}/result.csv"
     fresh = f"jobs/inputs/{uuid.uuid4()}/new.csv"
     foreign = "jobs/outputs/not-a-job/result.csv"
