@@ -4,6 +4,7 @@ import re
 
 from rest_framework import serializers
 
+from commerce.models import MessageLanguage
 from commerce.phones import normalize_phone
 
 
@@ -29,6 +30,11 @@ class OtpVerifySerializer(serializers.Serializer):
     phone = PhoneField(max_length=32)
     code = serializers.RegexField(
         re.compile(r"^[0-9]{6}$"), error_messages={"invalid": "The code is 6 digits."}
+    )
+    language = serializers.ChoiceField(
+        choices=MessageLanguage.choices,
+        required=False,
+        help_text="The language of the shop's SMS and emails to this account (en or zh-hant).",
     )
 
 

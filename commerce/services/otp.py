@@ -88,8 +88,11 @@ def otp_send(*, phone: str, ip: str | None) -> OtpChallenge:
     return challenge
 
 
-def otp_verify(*, phone: str, code: str) -> OtpLogin:
-    """Check a code; on success return an API token for the phone's user (created if new)."""
+def otp_verify(*, phone: str, code: str, language: str = "") -> OtpLogin:
+    """Check a code; on success return an API token for the phone's user (created if new).
+
+    A `language` given is kept on the profile for the shop's messages.
+    """
     with transaction.atomic():
         challenge = (
             OtpChallenge.objects.select_for_update()
@@ -114,11 +117,11 @@ def otp_verify(*, phone: str, code: str) -> OtpLogin:
     # Raised outside the block so the counted attempt is committed.
     if error:
         raise OtpInvalid(error)
-    return _login(phone)
+    return _login(phone, language)
 
 
 @transaction.atomic
-def _login(phone: str) -> OtpLogin:
+def _login(phone: str, language: str = "") -> OtpLogin:
     now = timezone.now()
     profile = CustomerProfile.objects.select_related("user").filter(phone=phone).first()
     created = profile is None
@@ -134,6 +137,8 @@ def _login(phone: str) -> OtpLogin:
             profile = CustomerProfile.objects.select_related("user").get(phone=phone)
     else:
         CustomerProfile.objects.filter(pk=profile.pk).update(phone_verified_at=now)
+    if language:
+        CustomerProfile.objects.filter(pk=profile.pk).update(language=language)
     issued = auth_token_issue(user=profile.user)
     logger.info("otp login user_id=%s created=%s", profile.user.pk, created)
     return OtpLogin(profile.user, issued.token, issued.expiry, created)

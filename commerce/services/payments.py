@@ -125,6 +125,14 @@ def _stripe_attempt(*, order: Order) -> tuple[Payment, int, bool]:
     return payment, amount, True
 
 
+def payment_idempotency_key(payment: Payment) -> str:
+    """Stripe's idempotency key of a payment attempt: the same attempt, the same intent.
+
+    The order's random number keeps keys of a reset database from meeting old ones.
+    """
+    return f"reelhouse-{payment.order.number}-payment-{payment.pk}"
+
+
 def _stripe_discard(payment: Payment) -> None:
     """Delete an attempt Stripe never took, so a failed call leaves nothing behind."""
     with transaction.atomic():
@@ -162,7 +170,7 @@ def _start_stripe(*, order: Order) -> PaymentStart:
                 amount=amount,
                 currency=payment.currency,
                 metadata=metadata,
-                idempotency_key=f"reelhouse-payment-{payment.pk}",
+                idempotency_key=payment_idempotency_key(payment),
             )
     except (ProviderUnavailable, ProviderRefused) as exc:
         if created:

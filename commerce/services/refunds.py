@@ -125,7 +125,7 @@ def refund_request(
 
 def refund_execute(*, refund_id: int) -> dict[str, Any]:
     """Carry out one refund with its provider (the refund job); running it twice is safe."""
-    refund = Refund.objects.select_related("payment").filter(pk=refund_id).first()
+    refund = Refund.objects.select_related("payment", "order").filter(pk=refund_id).first()
     if refund is None:
         return {"refund_id": refund_id, "skipped": "no such refund"}
     if refund.status != RefundStatus.PENDING:
@@ -155,7 +155,7 @@ def _refund_with_stripe(refund: Refund) -> dict[str, Any]:
             amount=amount,
             metadata={"order_id": str(refund.order_id), "refund_id": str(refund.pk)},
             # The same refund asks Stripe with the same key: a rerun refunds nothing twice.
-            idempotency_key=f"reelhouse-refund-{refund.pk}",
+            idempotency_key=f"reelhouse-{refund.order.number}-refund-{refund.pk}",
         )
     except ProviderUnavailable as exc:
         raise TransientJobError(str(exc)) from exc

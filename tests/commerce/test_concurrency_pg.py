@@ -6,26 +6,30 @@ tests need real row locks: they are skipped on SQLite, which runs one writer at 
 
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
-from commerce.errors import InsufficientStock
+from commerce.errors import InsufficientStock, InvalidOrderRequest
 from commerce.models import (
     EventProcessingStatus,
     Order,
     OrderStatus,
     PaymentEvent,
+    PaymentStatus,
     Product,
+    Refund,
 )
 from commerce.services.orders import OrderLine, order_place
 from commerce.services.payment_events import payment_event_process
+from commerce.services.refunds import refund_request
 from jobs.models import ProcessingJob
 from notifications.models import Notification
 from tests.commerce.conftest import post_stripe, stripe_event
-from tests.commerce.factories import ProductFactory, order_with_item
+from tests.commerce.factories import PaymentFactory, ProductFactory, order_with_item
 from tests.factories import UserFactory
 
 pytestmark = [
@@ -135,3 +139,21 @@ def test_distinct_success_events_processed_at_once_pay_the_order_once():
     assert (
         Notification.objects.filter(template="commerce/en/order_paid", channel="email").count() == 1
     )
+
+
+def test_concurrent_refunds_never_give_back_more_than_was_paid():
+    order = order_with_item(status=OrderStatus.PAID)
+    PaymentFactory(order=order, status=PaymentStatus.SUCCEEDED, provider="ecpay")
+    staff = UserFactory(is_staff=True)
+
+    results = _run_together(
+        [lambda: refund_request(order=order, amount=Decimal("7.50"), by=staff) for _ in range(4)]
+    )
+
+    # 12.50 paid: one 7.50 refund fits, the others are refused with what is left
+    refunds = [r for r in results if isinstance(r, Refund)]
+    refused = [r for r in results if isinstance(r, InvalidOrderRequest)]
+    assert len(refunds) == 1, results
+    assert len(refused) == 3, results
+    assert "5.00" in str(refused[0].detail)
+    assert Refund.objects.count() == 1

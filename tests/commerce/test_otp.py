@@ -183,3 +183,17 @@ def test_wrong_codes_lock_out_the_client_after_ten(api_client):
 
     assert response.status_code == 429
     assert response.json()["code"] == "login_locked"
+
+
+def test_signing_in_by_phone_can_choose_the_language_of_the_shops_messages(api_client):
+    _send(api_client)
+
+    response = api_client.post(
+        VERIFY, {"phone": PHONE, "code": _sent_code(), "language": "zh-hant"}, format="json"
+    )
+    refused = api_client.post(VERIFY, {"phone": PHONE, "code": "123456", "language": "fr"})
+
+    assert response.status_code == 200, response.data
+    assert CustomerProfile.objects.get(phone=PHONE).language == "zh-hant"
+    assert refused.status_code == 400
+    assert "language" in refused.data["errors"]

@@ -68,3 +68,28 @@ def test_stripe_not_configured_is_a_503(user_client, order, settings):
 
     assert response.status_code == 503
     assert "not configured" in response.data["detail"]
+
+
+def test_a_lost_answer_is_asked_again_with_the_same_idempotency_key(
+    user_client, order, fake_stripe
+):
+    intent = {
+        "id": "pi_same",
+        "object": "payment_intent",
+        "client_secret": "pi_same_secret_x",
+        "status": "requires_payment_method",
+        "amount": 50000,
+        "currency": "twd",
+    }
+    fake_stripe.script("/v1/payment_intents", Reply(200, json.dumps(intent).encode()))
+    first = _pay(user_client, order)
+    # the answer was lost: the payment never learnt its PaymentIntent
+    Payment.objects.update(provider_reference="")
+
+    again = _pay(user_client, order)
+
+    assert first.status_code == again.status_code == 201
+    assert again.data["payment"]["id"] == first.data["payment"]["id"]
+    assert again.data["stripe"]["payment_intent"] == "pi_same"
+    keys = [r.headers["idempotency-key"] for r in fake_stripe.received("/v1/payment_intents")]
+    assert keys == [f"reelhouse-{order.number}-payment-{first.data['payment']['id']}"] * 2
