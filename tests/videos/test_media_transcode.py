@@ -61,7 +61,7 @@ def ffmpeg_runs(monkeypatch) -> list[subprocess.Popen]:
             if "-filter_complex" in self.args:
                 runs.append(self)
 
-    monkeypatch.setattr(transcode_module.subprocess, "Popen", RecordingPopen)
+    monkeypatch.setattr(subprocess, "Popen", RecordingPopen)
     return runs
 
 
