@@ -408,7 +408,31 @@ def test_a_writer_whose_claim_was_taken_over_stops_with_409(bucket, user_client,
     with pytest.raises(UploadRejected) as refused:
         tus_upload_append(upload=upload, offset=0, read=read, nbytes=6 * MiB)
 
-    # then it is told to resume elsewhere, and records nothing over the new writer's state
+    # then it is told to resume elsewhere, and writes nothing over the new writer's state
     assert (refused.value.status_code, refused.value.get_codes()) == (409, "upload_taken_over")
     upload.refresh_from_db()
     assert (upload.offset, upload.s3_parts) == (0, [])
+    assert _parts(bucket, upload) == []
+
+
+def test_a_stalled_writer_does_not_overwrite_the_pending_bytes_of_the_next(
+    bucket, user_client, big_clip
+):
+    # given a PATCH whose client stalls, and whose claim another request takes over
+    data = big_clip.read_bytes()
+    url = _start(user_client, data)
+    upload = upload_of(url)
+    body = io.BytesIO(data[:MiB])
+
+    def read(size: int) -> bytes:
+        if body.tell() == MiB:  # the client hung; meanwhile it resumed elsewhere
+            TusUpload.objects.filter(pk=upload.pk).update(writer=uuid.uuid4())
+            raise OSError("client went away")
+        return body.read(size)
+
+    # when the stalled request gives up on its client
+    with pytest.raises(UploadRejected):
+        tus_upload_append(upload=upload, offset=0, read=read, nbytes=2 * MiB)
+
+    # then it wrote no pending bytes
+    assert _pending_size(bucket, upload) is None
