@@ -12,7 +12,8 @@ the file passes through the web process again.
 
 One request writes at a time: a writer claims the row (`writer`, `writer_expires_at`)
 with a conditional UPDATE that also checks the client's offset, renews the claim while
-it streams, and makes every later write conditional on still holding it. No row lock is
+it streams and before every S3 write, and makes every row write conditional on still
+holding it. No row lock is
 held across S3 calls. A request that dies leaves a consistent row (each part is recorded
 after S3 has it; the pending object is written before the row counts its bytes), and its
 claim lapses after CLAIM_SECONDS.
