@@ -56,7 +56,9 @@ class Cluster:
     mode: str
 
 
-def _needs_postgres_and_redis() -> None:
+@pytest.fixture(scope="module")
+def postgres_and_redis() -> None:
+    """Skip (before any server starts) unless the database and broker span hosts."""
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis"):
         pytest.skip(
             "The multi-host test needs the PostgreSQL + Redis configuration (DATABASE_URL="
@@ -78,8 +80,7 @@ def _with_address(url: str, host: str, port: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def cluster(moto_s3, django_db_setup, tmp_path_factory) -> Iterator[Cluster]:
-    _needs_postgres_and_redis()
+def cluster(postgres_and_redis, moto_s3, django_db_setup, tmp_path_factory) -> Iterator[Cluster]:
     bucket, s3_env = moto_s3
     database_url = test_workers.test_database_url()
     broker_url = settings.CELERY_BROKER_URL

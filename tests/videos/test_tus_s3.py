@@ -28,6 +28,7 @@ from videos.models import Video, VideoStatus
 from videos.uploads import tus_s3
 from videos.uploads.models import TusUpload, UploadStatus
 from videos.uploads.services import tus_upload_append, tus_uploads_expire
+from videos.validation import UploadRejected
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -388,3 +389,50 @@ def test_pending_bytes_a_dead_request_wrote_but_never_recorded_are_ignored(
     # then the file is whole: only the recorded pending bytes were used
     assert response.status_code == 204, response.content
     assert bucket.read(upload_of(url).s3_key) == data
+
+
+def test_a_writer_whose_claim_was_taken_over_stops_with_409(bucket, user_client, big_clip):
+    # given a PATCH streaming 6 MiB, whose claim another request takes over midway (as if
+    # this one had stalled past its claim's expiry)
+    data = big_clip.read_bytes()
+    url = _start(user_client, data)
+    upload = upload_of(url)
+    body = io.BytesIO(data[: 6 * MiB])
+
+    def read(size: int) -> bytes:
+        if body.tell() == 4 * MiB:
+            TusUpload.objects.filter(pk=upload.pk).update(writer=uuid.uuid4())
+        return body.read(size)
+
+    # when it reaches the end of its first part
+    with pytest.raises(UploadRejected) as refused:
+        tus_upload_append(upload=upload, offset=0, read=read, nbytes=6 * MiB)
+
+    # then it is told to resume elsewhere, and writes nothing over the new writer's state
+    assert (refused.value.status_code, refused.value.get_codes()) == (409, "upload_taken_over")
+    upload.refresh_from_db()
+    assert (upload.offset, upload.s3_parts) == (0, [])
+    assert _parts(bucket, upload) == []
+
+
+def test_a_stalled_writer_does_not_overwrite_the_pending_bytes_of_the_next(
+    bucket, user_client, big_clip
+):
+    # given a PATCH whose client stalls, and whose claim another request takes over
+    data = big_clip.read_bytes()
+    url = _start(user_client, data)
+    upload = upload_of(url)
+    body = io.BytesIO(data[:MiB])
+
+    def read(size: int) -> bytes:
+        if body.tell() == MiB:  # the client hung; meanwhile it resumed elsewhere
+            TusUpload.objects.filter(pk=upload.pk).update(writer=uuid.uuid4())
+            raise OSError("client went away")
+        return body.read(size)
+
+    # when the stalled request gives up on its client
+    with pytest.raises(UploadRejected):
+        tus_upload_append(upload=upload, offset=0, read=read, nbytes=2 * MiB)
+
+    # then it wrote no pending bytes
+    assert _pending_size(bucket, upload) is None

@@ -12,7 +12,8 @@ the file passes through the web process again.
 
 One request writes at a time: a writer claims the row (`writer`, `writer_expires_at`)
 with a conditional UPDATE that also checks the client's offset, renews the claim while
-it streams, and makes every later write conditional on still holding it. No row lock is
+it streams and before every S3 write, and makes every row write conditional on still
+holding it. No row lock is
 held across S3 calls. A request that dies leaves a consistent row (each part is recorded
 after S3 has it; the pending object is written before the row counts its bytes), and its
 claim lapses after CLAIM_SECONDS.
@@ -164,12 +165,14 @@ class Writer:
             self._send_part(len(self.buffer))
         elif offset != self.upload.offset:
             if self.buffer:
+                self._renew(force=True)
                 s3.put_bytes(pending_name(self.upload.pk), self.buffer)
             self._record(pending=len(self.buffer))
         return self.upload.offset
 
     def _send_part(self, size: int) -> None:
         number = len(self.parts) + 1
+        self._renew(force=True)
         etag = s3.upload_part(
             self.upload.s3_key, self.upload.s3_upload_id, number, self.buffer[:size]
         )
@@ -197,8 +200,14 @@ class Writer:
         self.renewed = time.monotonic()
         self.on_progress(self.upload)
 
-    def _renew(self) -> None:
-        if time.monotonic() - self.renewed < RENEW_SECONDS:
+    def _renew(self, *, force: bool = False) -> None:
+        """Extend the claim; raise ClaimLost if another request has taken it.
+
+        Forced before every S3 write: a request that stalled past its claim (a hung
+        client) must not overwrite a part or the pending bytes of the request that took
+        over. Once renewed, the write has CLAIM_SECONDS to finish.
+        """
+        if not force and time.monotonic() - self.renewed < RENEW_SECONDS:
             return
         until = timezone.now() + timedelta(seconds=CLAIM_SECONDS)
         if not _mine(self.upload, self.token).update(writer_expires_at=until):
