@@ -21,7 +21,7 @@ from typing import Any
 
 from celery.signals import worker_init, worker_ready, worker_shutdown
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -55,14 +55,16 @@ def _beat_loop(hostname: str, queues: list[str], started_at: datetime) -> None:
 
     while not _stop.is_set():
         try:
-            close_old_connections()
             heartbeat(hostname=hostname, queues=queues, started_at=started_at)
             jobs_reap_dead_workers()
         except Exception:  # the database may be away for a while: try again next beat
             logger.warning("worker heartbeat failed hostname=%s", hostname, exc_info=True)
+        finally:
+            # Hold no connection between beats: pool processes forked meanwhile (a child
+            # replaced after max_tasks_per_child) must not inherit an open SQLite file or
+            # PostgreSQL socket of this thread.
             connection.close()
         _stop.wait(settings.JOBS_WORKER_HEARTBEAT_SECONDS)
-    connection.close()
 
 
 @worker_init.connect(dispatch_uid="jobs.liveness.life")
