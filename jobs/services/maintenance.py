@@ -3,7 +3,7 @@
 import logging
 import time
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -31,7 +31,7 @@ class StuckJobOutcome:
         return asdict(self)
 
 
-def _dead_worker_cutoff():
+def _dead_worker_cutoff() -> datetime:
     return timezone.now() - timedelta(seconds=settings.JOBS_WORKER_DEAD_AFTER_SECONDS)
 
 
