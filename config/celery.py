@@ -8,6 +8,10 @@ import os
 
 from celery import Celery, signals
 from kombu import Exchange, Queue
+from kombu.transport import TRANSPORT_ALIASES
+
+# `filesystem://` writes each message file atomically (see config/fs_broker.py).
+TRANSPORT_ALIASES["filesystem"] = "config.fs_broker:Transport"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 

@@ -21,13 +21,19 @@ from typing import Any
 
 from celery.signals import worker_init, worker_ready, worker_shutdown
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 _stop = threading.Event()
 _thread: threading.Thread | None = None
+_fork_guard = threading.Lock()
+os.register_at_fork(
+    before=_fork_guard.acquire,
+    after_in_parent=_fork_guard.release,
+    after_in_child=_fork_guard.release,
+)
 
 
 # When this worker process started (worker_init, before it consumes anything): jobs that
@@ -54,15 +60,19 @@ def _beat_loop(hostname: str, queues: list[str], started_at: datetime) -> None:
     from jobs.services.maintenance import jobs_reap_dead_workers
 
     while not _stop.is_set():
-        try:
-            close_old_connections()
-            heartbeat(hostname=hostname, queues=queues, started_at=started_at)
-            jobs_reap_dead_workers()
-        except Exception:  # the database may be away for a while: try again next beat
-            logger.warning("worker heartbeat failed hostname=%s", hostname, exc_info=True)
-            connection.close()
+        # A pool process forked by the main thread (a child replaced after
+        # max_tasks_per_child) must not inherit this thread's open SQLite file or
+        # PostgreSQL socket: the connection lives only inside `_fork_guard`, which a fork
+        # waits for (os.register_at_fork below).
+        with _fork_guard:
+            try:
+                heartbeat(hostname=hostname, queues=queues, started_at=started_at)
+                jobs_reap_dead_workers()
+            except Exception:  # the database may be away for a while: try again next beat
+                logger.warning("worker heartbeat failed hostname=%s", hostname, exc_info=True)
+            finally:
+                connection.close()
         _stop.wait(settings.JOBS_WORKER_HEARTBEAT_SECONDS)
-    connection.close()
 
 
 @worker_init.connect(dispatch_uid="jobs.liveness.life")

@@ -3,11 +3,11 @@
 import logging
 import time
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from jobs import broker, storage
@@ -31,7 +31,7 @@ class StuckJobOutcome:
         return asdict(self)
 
 
-def _dead_worker_cutoff():
+def _dead_worker_cutoff() -> datetime:
     return timezone.now() - timedelta(seconds=settings.JOBS_WORKER_DEAD_AFTER_SECONDS)
 
 
@@ -40,11 +40,19 @@ def dead_worker_jobs() -> QuerySet[ProcessingJob]:
     JOBS_WORKER_DEAD_AFTER_SECONDS, or its hostname started a new life after the job started.
 
     A job whose worker has no heartbeat row at all is not judged here (see stuck_jobs).
+    The heartbeat rows (one per worker: few) are read first and the jobs then by their own
+    query: no statement locks both tables, so none can deadlock with a TRUNCATE of both.
     """
-    beats = WorkerHeartbeat.objects.filter(hostname=OuterRef("worker")).filter(
-        Q(last_seen_at__lt=_dead_worker_cutoff()) | Q(started_at__gt=OuterRef("started_at"))
-    )
-    return ProcessingJob.objects.filter(status=JobStatus.RUNNING).filter(Exists(beats))
+    cutoff = _dead_worker_cutoff()
+    dead = Q(pk__in=[])
+    for hostname, last_seen_at, started_at in WorkerHeartbeat.objects.values_list(
+        "hostname", "last_seen_at", "started_at"
+    ):
+        if last_seen_at < cutoff:
+            dead |= Q(worker=hostname)
+        else:  # alive, but jobs of a previous life of this hostname are dead
+            dead |= Q(worker=hostname, started_at__lt=started_at)
+    return ProcessingJob.objects.filter(status=JobStatus.RUNNING).filter(dead)
 
 
 def _worker_alive(job: ProcessingJob) -> bool | None:
@@ -207,10 +215,15 @@ def jobs_reap_dead_workers(*, dry_run: bool = False, limit: int = 1000) -> list[
     Each job is locked and checked again before it is touched, so two reapers at once
     (or a reaper and the job's redelivered message) change it once.
     """
-    return [
+    outcomes = [
         _requeue(job, _died_reason(job), dry_run=dry_run)
         for job in dead_worker_jobs().order_by("started_at")[:limit]
     ]
+    if not dry_run:
+        # Rows of workers gone for a day: their jobs were reaped long ago (kept until then
+        # for the admin's worker list).
+        WorkerHeartbeat.objects.filter(last_seen_at__lt=timezone.now() - timedelta(days=1)).delete()
+    return outcomes
 
 
 def _requeue(job: ProcessingJob, reason: str, *, dry_run: bool) -> StuckJobOutcome:

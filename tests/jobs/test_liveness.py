@@ -344,3 +344,15 @@ def test_a_job_whose_database_connection_is_terminated_still_completes(private_q
         worker.stop()
     assert job.attempts in (1, 2)
     assert job.result["slept_seconds"] >= 6
+
+
+@pytest.mark.django_db
+def test_heartbeat_rows_of_workers_gone_for_a_day_are_deleted_by_the_reaper():
+    _beat("long-gone@host", seen_ago=2 * 86400)
+    _beat("recently-dead@host", seen_ago=600)
+
+    jobs_reap_dead_workers()
+
+    hostnames = set(WorkerHeartbeat.objects.values_list("hostname", flat=True))
+    assert "recently-dead@host" in hostnames
+    assert "long-gone@host" not in hostnames

@@ -182,7 +182,7 @@ def test_a_transcode_whose_s3_endpoint_goes_down_and_back_finishes_once(
 
     wait_for(finished, message="video processed", timeout=180)
     assert video.status == VideoStatus.READY, video.error_reason
-    job.refresh_from_db()
+    wait_for(lambda: job_state().is_final, message="job finished", timeout=60)
     assert (job.status, job.attempts) == (JobStatus.COMPLETED, 2)
     assert default_storage.exists(video.thumbnail_key)
     processed = default_storage.listdir(f"processed/{video.pk}")[1]
