@@ -133,6 +133,7 @@ RENDER_JOB_OPTIONS: dict[str, Any] = {
     "soft_time_limit": 25 * 60,
     "time_limit": 30 * 60,
     "retry_for": RENDER_TRANSIENT_ERRORS,
+    "retry_backoff_seconds": lambda: settings.RENDER_RETRY_BACKOFF_SECONDS,
     "on_failed": renders.render_fail_for_job,
 }
 

@@ -13,7 +13,8 @@ from tests.notifications.factories import VideoFactory, VideoRenderFactory, Webh
 from tests.waiting import wait_for
 
 
-def test_render_tasks_run_on_the_job_engine_and_retry_database_errors_three_times():
+def test_render_tasks_run_on_the_job_engine_and_retry_database_errors_three_times(settings):
+    settings.RENDER_RETRY_BACKOFF_SECONDS = 7
     for task, job_type in (
         (update_video_render_status, "render_status_update"),
         (process_video_render_completion, "render_completion"),
@@ -23,6 +24,7 @@ def test_render_tasks_run_on_the_job_engine_and_retry_database_errors_three_time
         spec = get_job_type(job_type)
         assert set(spec.retry_for) == {OperationalError, InterfaceError}
         assert spec.max_attempts == 4  # the first try and three retries
+        assert spec.retry_backoff() == 7  # RENDER_RETRY_BACKOFF_SECONDS, read at retry time
         assert task.acks_late is True
         assert (task.soft_time_limit, task.time_limit) == (25 * 60, 30 * 60)
 
