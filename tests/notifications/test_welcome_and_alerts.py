@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from jobs.models import ProcessingJob
 from jobs.services.lifecycle import job_fail
 from notifications.models import Notification, WebhookDelivery
+from notifications.services.events import event_announce
 from tests.factories import UserFactory
 from tests.notifications.factories import WebhookEndpointFactory
 
@@ -79,6 +80,9 @@ def test_a_system_job_that_fails_for_good_alerts_admins_and_fires_job_failed(
     assert "daily_sales_report" in body
     assert "Storage unreachable" in body
     assert f"/admin/jobs/processingjob/{job.pk}/change/" in body
+    # job.failed goes out through its announcement job (the outbox), as a worker runs it
+    (announcement,) = ProcessingJob.objects.filter(job_type="notification_announce")
+    event_announce(job_id=str(announcement.pk))
     delivery = WebhookDelivery.objects.get()
     assert delivery.event_type == "job.failed"
     assert delivery.payload["data"]["job_id"] == str(job.pk)
