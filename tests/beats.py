@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from tests.workers import BASE_DIR, test_database_url
+from tests.workers import BASE_DIR, die_with_the_test_session, test_database_url
 
 
 class BeatProcess:
@@ -34,6 +34,7 @@ class BeatProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_the_test_session,
         )
 
     def log(self) -> str:

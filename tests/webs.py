@@ -11,7 +11,7 @@ from pathlib import Path
 import requests
 from django.conf import settings
 
-from tests.workers import test_database_url
+from tests.workers import die_with_the_test_session, test_database_url
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -80,6 +80,7 @@ class WebProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_the_test_session,
         )
 
     @property

@@ -1,5 +1,6 @@
 """Start real `celery -A config worker` processes against the test database."""
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -14,6 +15,18 @@ from django.db import connection
 from config.celery import QUEUE_NAMES
 
 BASE_DIR = Path(settings.BASE_DIR)
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_the_test_session() -> None:
+    """`preexec_fn` of every server a test starts: SIGKILL it when pytest dies.
+
+    A test run that is killed (a CI timeout, Ctrl-C twice) skips its fixtures' teardown;
+    without this its workers would live on and write into the next run's database.
+    """
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 TEST_TIMINGS = {
     "JOBS_WORKER_HEARTBEAT_SECONDS": "1",
     "JOBS_WORKER_DEAD_AFTER_SECONDS": "8",
@@ -90,6 +103,7 @@ class WorkerProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_the_test_session,
         )
 
     @property

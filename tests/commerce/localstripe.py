@@ -13,6 +13,8 @@ from contextlib import contextmanager
 
 import stripe
 
+from tests.workers import die_with_the_test_session
+
 _SERVE = (
     "import sys\n"
     "from aiohttp import web\n"
@@ -36,6 +38,7 @@ def localstripe_server() -> Iterator[str]:
         [sys.executable, "-c", _SERVE, str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        preexec_fn=die_with_the_test_session,
     )
     try:
         deadline = time.monotonic() + 30

@@ -71,6 +71,7 @@ def pooled_web(transactional_db, tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=workers.die_with_the_test_session,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
