@@ -14,7 +14,7 @@ REQ_SETS := base prod flower dev
 REQS := $(REQ_SETS:%=requirements/%.txt)
 STAMP := $(VENV)/.installed
 
-.PHONY: install requirements run test lint format worker beat flower clean
+.PHONY: install requirements run test test-fast lint format worker beat flower clean
 
 $(STAMP): $(REQS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ run: install
 ## Set up and run the whole test suite (pass PYTEST_ARGS="-k something" to narrow it).
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The quick loop: everything but the tests that start servers or browsers, with a smaller
+## API fuzzing budget (-x: stop at the first failure; PYTEST_ARGS=--lf re-runs what failed).
+test-fast: install
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-3} $(PY) -m pytest -m "not worker and not browser" -x $(PYTEST_ARGS)
 
 ## Lint, formatting and migrations that were not written (CI runs this too).
 lint: install

@@ -41,7 +41,9 @@ os.register_at_fork(
 _life_started_at: datetime | None = None
 
 
-def heartbeat(*, hostname: str, queues: list[str], started_at: datetime) -> None:
+def heartbeat(
+    *, hostname: str, queues: list[str], started_at: datetime, concurrency: int = 0, busy: int = 0
+) -> None:
     """Write (or recreate) the worker's heartbeat row."""
     from jobs.models import WorkerHeartbeat
 
@@ -50,13 +52,22 @@ def heartbeat(*, hostname: str, queues: list[str], started_at: datetime) -> None
         defaults={
             "pid": os.getpid(),
             "queues": queues,
+            "concurrency": concurrency,
+            "busy": busy,
             "started_at": started_at,
             "last_seen_at": timezone.now(),
         },
     )
 
 
-def _beat_loop(hostname: str, queues: list[str], started_at: datetime) -> None:
+def _busy_slots() -> int:
+    """Tasks this worker runs right now (the main process tracks what its pool accepted)."""
+    from celery.worker import state
+
+    return len(state.active_requests)
+
+
+def _beat_loop(hostname: str, queues: list[str], started_at: datetime, concurrency: int) -> None:
     from jobs.services.maintenance import jobs_reap_dead_workers
 
     while not _stop.is_set():
@@ -66,7 +77,13 @@ def _beat_loop(hostname: str, queues: list[str], started_at: datetime) -> None:
         # waits for (os.register_at_fork below).
         with _fork_guard:
             try:
-                heartbeat(hostname=hostname, queues=queues, started_at=started_at)
+                heartbeat(
+                    hostname=hostname,
+                    queues=queues,
+                    started_at=started_at,
+                    concurrency=concurrency,
+                    busy=_busy_slots(),
+                )
                 jobs_reap_dead_workers()
             except Exception:  # the database may be away for a while: try again next beat
                 logger.warning("worker heartbeat failed hostname=%s", hostname, exc_info=True)
@@ -93,10 +110,11 @@ def start_heartbeat(sender: Any = None, **kwargs: Any) -> None:
     except Exception:
         queues = []
     started_at = _life_started_at or timezone.now()
+    concurrency = int(getattr(getattr(sender, "controller", None), "concurrency", 0) or 0)
     _stop.clear()
     _thread = threading.Thread(
         target=_beat_loop,
-        args=(hostname, queues, started_at),
+        args=(hostname, queues, started_at, concurrency),
         name="jobs-heartbeat",
         daemon=True,
     )

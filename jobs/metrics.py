@@ -11,8 +11,9 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 
+from config.celery import QUEUE_NAMES
 from jobs import broker
-from jobs.models import JobStatus, ProcessingJob
+from jobs.models import JobStatus, ProcessingJob, WorkerHeartbeat
 from jobs.registry import all_job_types
 from jobs.selectors import job_counts
 
@@ -32,6 +33,31 @@ class JobsCollector:
         yield self._jobs_by_status()
         yield from self._queue_depths()
         yield self._durations()
+        yield from self._workers()
+
+    def _workers(self) -> Iterator[GaugeMetricFamily]:
+        """Task slots of each live worker, and how many live workers consume each queue."""
+        slots = GaugeMetricFamily(
+            "reelhouse_worker_slots",
+            "Task slots of each live worker (by heartbeat), busy or idle at its last beat.",
+            labels=["worker", "state"],
+        )
+        consumers = {name: 0 for name in QUEUE_NAMES}
+        for worker in WorkerHeartbeat.alive():
+            busy = min(worker.busy, worker.concurrency) if worker.concurrency else worker.busy
+            slots.add_metric([worker.hostname, "busy"], busy)
+            slots.add_metric([worker.hostname, "idle"], max(worker.concurrency - busy, 0))
+            for queue in worker.queues:
+                consumers[queue] = consumers.get(queue, 0) + 1
+        yield slots
+        gauge = GaugeMetricFamily(
+            "reelhouse_queue_consumers",
+            "Live workers (by heartbeat) consuming each queue.",
+            labels=["queue"],
+        )
+        for queue, count in sorted(consumers.items()):
+            gauge.add_metric([queue], count)
+        yield gauge
 
     def _jobs_by_status(self) -> GaugeMetricFamily:
         gauge = GaugeMetricFamily(

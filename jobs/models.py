@@ -15,6 +15,7 @@ State machine (see `ALLOWED_TRANSITIONS`)::
 """
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -168,6 +169,9 @@ class WorkerHeartbeat(models.Model):
     hostname = models.CharField(max_length=255, primary_key=True)
     pid = models.PositiveIntegerField(default=0)
     queues = models.JSONField(default=list, blank=True)
+    # Task slots of the worker (its concurrency) and how many ran a task at the last beat.
+    concurrency = models.PositiveIntegerField(default=0)
+    busy = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -176,6 +180,12 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.hostname
+
+    @classmethod
+    def alive(cls) -> "models.QuerySet[WorkerHeartbeat]":
+        """Workers that beat within JOBS_WORKER_DEAD_AFTER_SECONDS."""
+        dead_after = timedelta(seconds=settings.JOBS_WORKER_DEAD_AFTER_SECONDS)
+        return cls.objects.filter(last_seen_at__gte=timezone.now() - dead_after)
 
 
 class MaintenanceLock(models.Model):

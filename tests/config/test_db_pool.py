@@ -90,6 +90,7 @@ def pooled_web(transactional_db, tmp_path):
     log.close()
 
 
+@pytest.mark.worker
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the pool is PostgreSQL's")
 def test_threads_share_a_bounded_pool_and_metrics_show_it(pooled_web):
     def health(_: int) -> int:

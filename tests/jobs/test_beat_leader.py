@@ -10,7 +10,7 @@ from kombu import Queue
 from config.celery import app
 from tests.beats import BeatProcess
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 LEASE_SECONDS = "4"
 

@@ -30,7 +30,7 @@ from videos.uploads.models import TusUpload, UploadStatus
 from videos.uploads.services import tus_upload_append, tus_uploads_expire
 from videos.validation import UploadRejected
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 __all__ = ["moto_s3"]  # the module-scoped moto server fixture, shared with the S3 tests
 
