@@ -2,18 +2,12 @@
 
 import os
 import socket
-import subprocess
 import sys
 import time
-import uuid
-from pathlib import Path
 
 import requests
-from django.conf import settings
 
-from tests.workers import die_with_the_test_session, test_database_url
-
-BASE_DIR = Path(settings.BASE_DIR)
+from tests.servers import ServerProcess, test_database_url, unique_name
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -36,12 +30,14 @@ def delete_broker_keys(broker_url: str, keyprefix: str) -> None:
         client.close()
 
 
-class WebProcess:
+class WebProcess(ServerProcess):
     """A web host: `runserver` (threaded, no autoreload) in its own process group.
 
     `prefix` runs it through another command first (`ip netns exec <ns>`); its log is
     kept under VAR_DIR/webs/.
     """
+
+    log_folder = "webs"
 
     def __init__(
         self,
@@ -53,42 +49,28 @@ class WebProcess:
     ) -> None:
         self.host = host
         self.port = port or free_port(host)
-        self.name = f"web-{uuid.uuid4().hex[:8]}"
-        log_dir = Path(settings.VAR_DIR) / "webs"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = log_dir / f"{self.name}.log"
-        self._log = self.log_path.open("w")
-        web_env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.web_settings",
-            "DATABASE_URL": test_database_url(),
-            **(env or {}),
-        }
-        command = [
-            *prefix,
-            sys.executable,
-            "manage.py",
-            "runserver",
-            "--noreload",
-            "--skip-checks",
-            f"{host}:{self.port}",
-        ]
-        self.process = subprocess.Popen(
-            command,
-            cwd=BASE_DIR,
-            env=web_env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=die_with_the_test_session,
+        super().__init__(
+            [
+                *prefix,
+                sys.executable,
+                "manage.py",
+                "runserver",
+                "--noreload",
+                "--skip-checks",
+                f"{host}:{self.port}",
+            ],
+            name=unique_name("web"),
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "tests.web_settings",
+                "DATABASE_URL": test_database_url(),
+                **(env or {}),
+            },
         )
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
 
     def wait_ready(self, timeout: float = 60) -> "WebProcess":
         deadline = time.monotonic() + timeout
@@ -101,16 +83,3 @@ class WebProcess:
             except requests.ConnectionError:
                 time.sleep(0.2)
         raise RuntimeError(f"Web server not answering after {timeout} s:\n{self.log()[-4000:]}")
-
-    def stop(self, timeout: float = 10) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, 15)
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, 9)
-                self.process.wait(10)
-            except ProcessLookupError:
-                pass
-        if not self._log.closed:
-            self._log.close()

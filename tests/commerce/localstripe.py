@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import stripe
 
-from tests.workers import die_with_the_test_session
+from tests.servers import die_with_the_test_session
 
 _SERVE = (
     "import sys\n"

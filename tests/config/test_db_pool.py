@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
-from tests import workers
+from tests import servers
 
 APP_NAME = "reelhouse-pool-test"
 METRICS_TOKEN = "pool-metrics-token-0123456789"
@@ -57,11 +57,11 @@ def pooled_web(transactional_db, tmp_path):
             "--timeout",
             "60",
         ],
-        cwd=workers.BASE_DIR,
+        cwd=servers.BASE_DIR,
         env={
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": workers.test_database_url(),
+            "DATABASE_URL": servers.test_database_url(),
             "DATABASE_POOL": "1",
             "DATABASE_POOL_MIN_SIZE": "1",
             "DATABASE_POOL_MAX_SIZE": str(MAX_SIZE),
@@ -71,7 +71,7 @@ def pooled_web(transactional_db, tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        preexec_fn=workers.die_with_the_test_session,
+        preexec_fn=servers.die_with_the_test_session,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -1,0 +1,96 @@
+"""Real server processes a test starts (Celery workers, beat, web servers): the common part.
+
+Each runs in its own process group (so the whole of it can be SIGKILLed like a lost host),
+logs to VAR_DIR/<folder>/<name>.log, gets the test database's URL, and dies with the
+pytest process that started it.
+"""
+
+import ctypes
+import os
+import signal
+import subprocess
+import uuid
+from contextlib import suppress
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+BASE_DIR = Path(settings.BASE_DIR)
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_the_test_session() -> None:
+    """`preexec_fn` of every server a test starts: SIGKILL it when pytest dies.
+
+    A test run that is killed (a CI timeout, Ctrl-C twice) skips its fixtures' teardown;
+    without this its workers would live on and write into the next run's database.
+    """
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def test_database_url() -> str:
+    """The URL of the database the test session created (servers must use it too)."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = db.get("HOST") or "localhost"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}{host}{port}/{db['NAME']}"
+
+
+test_database_url.__test__ = False  # a helper, not a test, wherever it is imported
+
+
+class ServerProcess:
+    """A server subprocess started with `command`, in its own process group."""
+
+    log_folder = "servers"
+
+    def __init__(self, command: list[str], *, name: str, env: dict[str, str]) -> None:
+        self.name = name
+        log_dir = Path(settings.VAR_DIR) / self.log_folder
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"{self.name}.log"
+        self._log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            command,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_the_test_session,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (main process and children), like a lost host."""
+        if self.process.poll() is None:
+            with suppress(ProcessLookupError):  # already gone
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        if not self._log.closed:
+            self._log.close()
+
+    def stop(self, timeout: float = 20) -> None:
+        """Clean shutdown (SIGTERM to the group); SIGKILL if it does not stop in time."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            except ProcessLookupError:
+                pass
+        if not self._log.closed:
+            self._log.close()
