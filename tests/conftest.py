@@ -1,12 +1,14 @@
 """Shared fixtures: users, API clients and a real Celery worker."""
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import OperationalError
 from django.test import testcases
 from rest_framework.test import APIClient
 
@@ -35,6 +37,31 @@ def _media_served_by_the_app():
     """
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(testcases._MediaFilesHandler, "_should_handle", lambda self, path: False)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_survives_deadlocks():
+    """Retry the flush between transactional tests when PostgreSQL reports a deadlock.
+
+    The flush TRUNCATEs every table while real workers may still touch rows (a heartbeat
+    reaping, an announcement finishing); PostgreSQL then fails one side of the deadlock,
+    and when that is the flush, a test that passed would error. The failed TRUNCATE rolled
+    back, so trying again is safe.
+    """
+    original = testcases.TransactionTestCase._fixture_teardown
+
+    def teardown(self: testcases.TransactionTestCase) -> None:
+        for attempt in range(1, 4):
+            try:
+                return original(self)
+            except OperationalError as exc:
+                if "deadlock detected" not in str(exc) or attempt == 3:
+                    raise
+                time.sleep(0.5 * attempt)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(testcases.TransactionTestCase, "_fixture_teardown", teardown)
         yield
 
 

@@ -10,7 +10,9 @@ import os
 import signal
 import subprocess
 import uuid
-from contextlib import suppress
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.conf import settings
@@ -49,6 +51,28 @@ def test_database_url() -> str:
 test_database_url.__test__ = False  # a helper, not a test, wherever it is imported
 
 
+RUNNING: "weakref.WeakSet[ServerProcess]" = weakref.WeakSet()
+
+
+@contextmanager
+def others_stopped(keep: "list[ServerProcess]") -> Iterator[None]:
+    """Stop every other server this session started (its session workers); start them again.
+
+    A test that runs a separate deployment on the same database (the multi-host test) must
+    not have the session's workers reap its dead workers' jobs onto their own broker.
+    """
+    stopped = [server for server in list(RUNNING) if server not in keep and server.is_running()]
+    for server in stopped:
+        server.stop()
+    try:
+        yield
+    finally:
+        for server in stopped:
+            server.start()
+            if hasattr(server, "wait_ready"):
+                server.wait_ready()
+
+
 class ServerProcess:
     """A server subprocess started with `command`, in its own process group."""
 
@@ -59,19 +83,36 @@ class ServerProcess:
         log_dir = Path(settings.VAR_DIR) / self.log_folder
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"{self.name}.log"
-        self._log = self.log_path.open("w")
+        self.log_path.write_text("")
+        self._command, self._env = command, env
+        self.start()
+
+    def start(self) -> None:
+        """Start the process (again, after `stop`: same command, log appended)."""
+        self._log = self.log_path.open("a")
+        self._log_start = self.log_path.stat().st_size
         self.process = subprocess.Popen(
-            command,
+            self._command,
             cwd=BASE_DIR,
-            env=env,
+            env=self._env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=die_with_the_test_session,
         )
+        RUNNING.add(self)
+
+    def is_running(self) -> bool:
+        return self.process.poll() is None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def log_of_this_start(self) -> str:
+        """What the process logged since it was last started."""
+        with self.log_path.open("rb") as log:
+            log.seek(self._log_start)
+            return log.read().decode(errors="replace")
 
     def kill(self) -> None:
         """SIGKILL the whole process group (main process and children), like a lost host."""

@@ -80,7 +80,7 @@ class WorkerProcess(ServerProcess):
     def wait_ready(self, timeout: float = 60) -> "WorkerProcess":
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if " ready." in self.log():
+            if " ready." in self.log_of_this_start():
                 return self
             if self.process.poll() is not None:
                 raise RuntimeError(f"Worker exited early:\n{self.log()[-4000:]}")

@@ -26,6 +26,7 @@ from config.celery import QUEUE_NAMES
 from jobs.models import JobStatus, ProcessingJob
 from tests import workers as test_workers
 from tests.hosts import Forwarder, Hosts, NamespacesUnavailable
+from tests.servers import others_stopped
 from tests.videos import clips
 from tests.videos.test_s3_worker import S3Bucket, moto_s3
 from tests.waiting import wait_for
@@ -161,7 +162,10 @@ def cluster(postgres_and_redis, moto_s3, django_db_setup, tmp_path_factory) -> I
         for worker in workers:
             worker.wait_ready(timeout=120)
         print(f"multi-host test: {mode}; web hosts {[web.url for web in webs]}")
-        yield Cluster(webs=webs, workers=workers, bucket=bucket, mode=mode)
+        # The session's own workers share the database: left running, their reapers would
+        # requeue this deployment's dead workers' jobs onto the session's broker.
+        with others_stopped(keep=[*webs, *workers]):
+            yield Cluster(webs=webs, workers=workers, bucket=bucket, mode=mode)
     finally:
         for process in [*webs, *workers]:
             with contextlib.suppress(Exception):  # tear down the rest whatever happens
