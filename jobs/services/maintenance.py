@@ -162,6 +162,11 @@ def _stuck_reason(job: ProcessingJob, older_than: timedelta, view: _BrokerView) 
         return None  # a retry is scheduled; a worker holds its message until it is due
     if not _queued_message_lost(job, view):
         return None  # waiting its turn in the broker, or held by a live worker
+    still_queued = ProcessingJob.objects.filter(
+        pk=job.pk, status=JobStatus.QUEUED, celery_task_id=job.celery_task_id
+    )
+    if not still_queued.exists():
+        return None  # a worker started (or even finished) it while we asked around
     return f"Watchdog: queued for over {minutes} min and its message is not in the broker"
 
 
