@@ -52,11 +52,11 @@ def _flush_survives_deadlocks():
     original = testcases.TransactionTestCase._fixture_teardown
 
     def teardown(self: testcases.TransactionTestCase) -> None:
-        for attempt in range(1, 4):
+        for attempt in range(1, 6):
             try:
                 return original(self)
             except OperationalError as exc:
-                if "deadlock detected" not in str(exc) or attempt == 3:
+                if "deadlock detected" not in str(exc) or attempt == 5:
                     raise
                 time.sleep(0.5 * attempt)
 

@@ -29,7 +29,7 @@ from tests.hosts import Forwarder, Hosts, NamespacesUnavailable
 from tests.servers import others_stopped
 from tests.videos import clips
 from tests.videos.test_s3_worker import S3Bucket, moto_s3
-from tests.waiting import wait_for
+from tests.waiting import wait_for, wait_for_jobs_to_settle
 from tests.webs import WebProcess, delete_broker_keys, free_port
 from tests.workers import WorkerProcess
 from videos.models import Video, VideoStatus
@@ -231,6 +231,14 @@ def _upload_alternating(cluster: Cluster, token: str, data: bytes, filename: str
         offset += len(body)
     assert response.headers["Upload-Offset"] == str(len(data))
     return response.headers
+
+
+@pytest.fixture(autouse=True)
+def _jobs_settled(transactional_db) -> Iterator[None]:
+    """Let the cluster finish what a test set off (announcements after `ready`) before the
+    database is flushed: a job still writing would deadlock with the flush's TRUNCATE."""
+    yield
+    wait_for_jobs_to_settle(timeout=60)
 
 
 def _b64(value: str) -> str:
