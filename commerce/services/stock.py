@@ -35,7 +35,15 @@ def stock_reserve(*, quantities: dict[int, int]) -> None:
 
 def stock_release(*, order: Order) -> bool:
     """Put a reserved order's units back on the shelf; return False if already done."""
-    moved = Order.objects.filter(pk=order.pk, stock_state=StockState.RESERVED).update(
+    if not _back_on_shelf(order, from_state=StockState.RESERVED):
+        return False
+    logger.info("stock released order_id=%s", order.pk)
+    return True
+
+
+def _back_on_shelf(order: Order, *, from_state: str) -> bool:
+    """Move the order from `from_state` to RELEASED and add its units back to stock, once."""
+    moved = Order.objects.filter(pk=order.pk, stock_state=from_state).update(
         stock_state=StockState.RELEASED
     )
     if not moved:
@@ -43,7 +51,6 @@ def stock_release(*, order: Order) -> bool:
     order.stock_state = StockState.RELEASED
     for item in order.items.order_by("product_id"):
         Product.objects.filter(pk=item.product_id).update(stock=F("stock") + item.quantity)
-    logger.info("stock released order_id=%s", order.pk)
     return True
 
 
@@ -65,13 +72,7 @@ def stock_return(*, order: Order) -> bool:
     """
     if order.fulfilled_at is not None:
         return False
-    moved = Order.objects.filter(pk=order.pk, stock_state=StockState.COMMITTED).update(
-        stock_state=StockState.RELEASED
-    )
-    if not moved:
+    if not _back_on_shelf(order, from_state=StockState.COMMITTED):
         return False
-    order.stock_state = StockState.RELEASED
-    for item in order.items.order_by("product_id"):
-        Product.objects.filter(pk=item.product_id).update(stock=F("stock") + item.quantity)
     logger.info("stock returned order_id=%s", order.pk)
     return True
