@@ -167,6 +167,20 @@ def test_small_patches_wait_on_s3_until_a_part_is_full(bucket, user_client, big_
     assert [part["size"] for part in upload.s3_parts] == [PART, PART, len(data) - 2 * PART]
 
 
+def _http_create(base: str, token: str, *, length: int) -> requests.Response:
+    """POST a tus upload of `length` bytes (named clip.mp4) to the web process at `base`."""
+    return requests.post(
+        f"{base}{URL}",
+        headers={
+            **TUS,
+            "Authorization": f"Token {token}",
+            "Upload-Length": str(length),
+            "Upload-Metadata": "filename Y2xpcC5tcDQ=",
+        },
+        timeout=60,
+    )
+
+
 def test_patches_alternating_between_two_web_processes_complete_the_upload(
     bucket, two_webs, user, big_clip
 ):
@@ -174,16 +188,7 @@ def test_patches_alternating_between_two_web_processes_complete_the_upload(
     token = auth_token_issue(user=user).token
     data = big_clip.read_bytes()
     first, second = (web.url for web in two_webs)
-    response = requests.post(
-        f"{first}{URL}",
-        headers={
-            **TUS,
-            "Authorization": f"Token {token}",
-            "Upload-Length": str(len(data)),
-            "Upload-Metadata": "filename Y2xpcC5tcDQ=",
-        },
-        timeout=60,
-    )
+    response = _http_create(first, token, length=len(data))
     assert response.status_code == 201, response.text
     path = urlsplit(response.headers["Location"]).path
 
@@ -236,16 +241,7 @@ def test_a_patch_while_another_is_writing_is_refused_and_the_file_stays_whole(
     token = auth_token_issue(user=user).token
     data = big_clip.read_bytes()
     first, second = (web.url for web in two_webs)
-    response = requests.post(
-        f"{first}{URL}",
-        headers={
-            **TUS,
-            "Authorization": f"Token {token}",
-            "Upload-Length": str(len(data)),
-            "Upload-Metadata": "filename Y2xpcC5tcDQ=",
-        },
-        timeout=60,
-    )
+    response = _http_create(first, token, length=len(data))
     path = urlsplit(response.headers["Location"]).path
     upload = upload_of(path)
     slow = _send_headers_and_part(first, path, token, data, send=len(data) // 2)
