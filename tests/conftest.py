@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management.base import CommandError
 from django.db import OperationalError
 from django.test import testcases
 from rest_framework.test import APIClient
@@ -40,6 +41,14 @@ def _media_served_by_the_app():
         yield
 
 
+def _is_deadlock(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if isinstance(exc, OperationalError) and "deadlock detected" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_survives_deadlocks():
     """Retry the flush between transactional tests when PostgreSQL reports a deadlock.
@@ -55,8 +64,9 @@ def _flush_survives_deadlocks():
         for attempt in range(1, 6):
             try:
                 return original(self)
-            except OperationalError as exc:
-                if "deadlock detected" not in str(exc) or attempt == 5:
+            except (OperationalError, CommandError) as exc:
+                # `flush` wraps the database's error in a CommandError
+                if not _is_deadlock(exc) or attempt == 5:
                     raise
                 time.sleep(0.5 * attempt)
 
