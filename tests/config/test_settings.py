@@ -87,6 +87,28 @@ def test_compose_file_defines_the_services_with_health_checks():
     assert "media" in compose["volumes"]
 
 
+def test_compose_scales_web_and_workers_behind_one_load_balancer():
+    compose = yaml.safe_load((BASE_DIR / "docker" / "compose.yaml").read_text())
+    services = compose["services"]
+    nginx = (BASE_DIR / "docker" / "nginx.conf").read_text()
+
+    # `--scale` can start any number of these: none may claim a fixed host port or migrate
+    for name in ("web", "worker", "worker-video", "worker-user"):
+        assert "ports" not in services[name], f"{name} publishes a port: it cannot scale"
+        assert "migrate" not in " ".join(services[name]["command"])
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+    assert "migrate --noinput" in services["migrate"]["command"]
+    # the load balancer is the one way in, and re-resolves the web containers
+    assert services["lb"]["ports"] == ["${WEB_PORT:-8000}:8080"]
+    assert "server web:8000 resolve;" in nginx and "proxy_request_buffering off;" in nginx
+    assert services["web"]["environment"]["TRUSTED_PROXY_COUNT"] == "1"
+    # partial tus uploads live on a volume every web container mounts
+    assert "tus:/app/var/tus" in services["web"]["volumes"]
+    assert services["web"]["environment"]["TUS_UPLOAD_DIR"] == "/app/var/tus"
+
+
 def test_user_jobs_have_a_worker_of_their_own():
     compose = yaml.safe_load((BASE_DIR / "docker" / "compose.yaml").read_text())
     services = compose["services"]
