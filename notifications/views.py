@@ -34,7 +34,6 @@ from notifications.signatures import (
     verify,
 )
 
-RENDER_SIGNATURE_TOLERANCE_SECONDS = 300
 RENDER_BATCH_MAX = 500
 
 
@@ -200,12 +199,7 @@ class RenderNotifyView(APIView):
                     "not set on this server."
                 )
             try:
-                verify(
-                    headers=dict(request.headers),
-                    body=raw_body,
-                    secret=secret,
-                    tolerance=RENDER_SIGNATURE_TOLERANCE_SECONDS,
-                )
+                verify(headers=dict(request.headers), body=raw_body, secret=secret)
             except WebhookSignatureError as exc:
                 raise AuthenticationFailed(f"Render notification rejected: {exc}.")
             return request.headers[ID_HEADER]

@@ -32,7 +32,11 @@ PAYLOAD = json.dumps(
 
 
 def test_own_signature_is_accepted():
-    verify_signature(PAYLOAD, sign(PAYLOAD, SECRET, timestamp=NOW), SECRET, now=NOW)
+    verify_signature(PAYLOAD, sign(PAYLOAD, SECRET, timestamp=_now()), SECRET)
+
+
+def _now() -> int:
+    return int(time.time())
 
 
 def test_signature_follows_stripes_scheme():
@@ -64,52 +68,54 @@ def test_official_stripe_verifier_rejects_what_ours_rejects_for_a_wrong_secret()
 
 
 def test_signature_from_a_rotated_secret_is_accepted():
-    old = sign(PAYLOAD, OTHER_SECRET, timestamp=NOW).split(",")[1]
-    new = sign(PAYLOAD, SECRET, timestamp=NOW).split(",")[1]
-    header = f"t={NOW},{old},{new}"
-    verify_signature(PAYLOAD, header, SECRET, now=NOW)
-    verify_signature(PAYLOAD, header, OTHER_SECRET, now=NOW)
+    now = _now()
+    old = sign(PAYLOAD, OTHER_SECRET, timestamp=now).split(",")[1]
+    new = sign(PAYLOAD, SECRET, timestamp=now).split(",")[1]
+    header = f"t={now},{old},{new}"
+    verify_signature(PAYLOAD, header, SECRET)
+    verify_signature(PAYLOAD, header, OTHER_SECRET)
 
 
 def test_only_v1_signatures_count():
-    v1 = sign(PAYLOAD, SECRET, timestamp=NOW).split("v1=")[1]
+    now = _now()
+    v1 = sign(PAYLOAD, SECRET, timestamp=now).split("v1=")[1]
     with pytest.raises(SignatureError, match="expected scheme v1"):
-        verify_signature(PAYLOAD, f"t={NOW},v0={v1}", SECRET, now=NOW)
+        verify_signature(PAYLOAD, f"t={now},v0={v1}", SECRET)
 
 
 def test_stale_timestamp_is_rejected():
-    header = sign(PAYLOAD, SECRET, timestamp=NOW - 301)
+    header = sign(PAYLOAD, SECRET, timestamp=_now() - 301)
     with pytest.raises(SignatureError, match="Timestamp outside the tolerance zone"):
-        verify_signature(PAYLOAD, header, SECRET, now=NOW)
+        verify_signature(PAYLOAD, header, SECRET)
 
 
 def test_timestamp_within_tolerance_is_accepted():
-    verify_signature(PAYLOAD, sign(PAYLOAD, SECRET, timestamp=NOW - 300), SECRET, now=NOW)
+    verify_signature(PAYLOAD, sign(PAYLOAD, SECRET, timestamp=_now() - 290), SECRET)
 
 
 def test_timestamp_far_in_the_future_is_rejected():
-    header = sign(PAYLOAD, SECRET, timestamp=NOW + 3600)
+    header = sign(PAYLOAD, SECRET, timestamp=_now() + 3600)
     with pytest.raises(SignatureError, match="tolerance"):
-        verify_signature(PAYLOAD, header, SECRET, now=NOW)
+        verify_signature(PAYLOAD, header, SECRET)
 
 
 def test_tampered_body_is_rejected():
-    header = sign(PAYLOAD, SECRET, timestamp=NOW)
+    header = sign(PAYLOAD, SECRET, timestamp=_now())
     tampered = PAYLOAD.replace(b"1250", b"1")
     with pytest.raises(SignatureError, match="No signatures found matching"):
-        verify_signature(tampered, header, SECRET, now=NOW)
+        verify_signature(tampered, header, SECRET)
 
 
 def test_wrong_secret_is_rejected():
-    header = sign(PAYLOAD, OTHER_SECRET, timestamp=NOW)
+    header = sign(PAYLOAD, OTHER_SECRET, timestamp=_now())
     with pytest.raises(SignatureError, match="No signatures found matching"):
-        verify_signature(PAYLOAD, header, SECRET, now=NOW)
+        verify_signature(PAYLOAD, header, SECRET)
 
 
 def test_signature_over_another_timestamp_is_rejected():
-    digest = sign(PAYLOAD, SECRET, timestamp=NOW - 1).split("v1=")[1]
+    digest = sign(PAYLOAD, SECRET, timestamp=_now() - 1).split("v1=")[1]
     with pytest.raises(SignatureError):
-        verify_signature(PAYLOAD, f"t={NOW},v1={digest}", SECRET, now=NOW)
+        verify_signature(PAYLOAD, f"t={_now()},v1={digest}", SECRET)
 
 
 @pytest.mark.parametrize(
@@ -123,12 +129,12 @@ def test_signature_over_another_timestamp_is_rejected():
         (f"t={NOW}", "No signatures found with expected scheme v1"),
         (f"t={NOW},t={NOW},v1=abc", "more than one timestamp"),
         ("garbage", "no timestamp"),
-        (f"t={NOW},v1=ünïcode", "No signatures found matching"),
+        (f"t={NOW},v1=ünïcode", "not ASCII"),
     ],
 )
 def test_malformed_header_is_rejected_with_a_clear_message(header, message):
     with pytest.raises(SignatureError, match=message):
-        verify_signature(PAYLOAD, header, SECRET, now=NOW)
+        verify_signature(PAYLOAD, header, SECRET)
 
 
 def test_signature_error_is_a_value_error():
