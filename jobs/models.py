@@ -9,6 +9,10 @@ State machine (see `ALLOWED_TRANSITIONS`)::
     running ──> queued   (transient error: retry scheduled, or requeued after a dead worker)
     queued  ──> pending  (requeue: republished under a fresh task id; or the publish
                          that claimed the row as queued could not reach the broker)
+    pending ──> pending  (requeue of a job never published: a fresh task id)
+    running ──> running  (a new delivery of a job whose worker died: one more attempt)
+
+Every change goes through `jobs.transitions`, which refuses a move not in the table.
 
 `completed`, `failed` and `cancelled` are final: a retry creates a new job whose
 `retry_of` points back.
@@ -39,13 +43,20 @@ ACTIVE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.QUEUED, JobStatus.RUNN
 
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     JobStatus.PENDING: frozenset(
-        {JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.CANCELLED, JobStatus.FAILED}
+        {
+            JobStatus.PENDING,
+            JobStatus.QUEUED,
+            JobStatus.RUNNING,
+            JobStatus.CANCELLED,
+            JobStatus.FAILED,
+        }
     ),
     JobStatus.QUEUED: frozenset(
         {JobStatus.PENDING, JobStatus.RUNNING, JobStatus.CANCELLED, JobStatus.FAILED}
     ),
     JobStatus.RUNNING: frozenset(
         {
+            JobStatus.RUNNING,
             JobStatus.QUEUED,
             JobStatus.PENDING,
             JobStatus.COMPLETED,
@@ -152,9 +163,6 @@ class ProcessingJob(models.Model):
             return None
         end = self.completed_at or timezone.now()
         return round((end - self.started_at).total_seconds(), 3)
-
-    def can_transition_to(self, status: str) -> bool:
-        return status in ALLOWED_TRANSITIONS[self.status]
 
 
 class WorkerHeartbeat(models.Model):

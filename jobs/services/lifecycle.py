@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 from jobs import broker, signals
 from jobs.models import JobStatus, ProcessingJob
 from jobs.registry import JobType, UnknownJobType, get_job_type
+from jobs.transitions import claim_status, set_status
 
 logger = logging.getLogger(__name__)
 
@@ -102,9 +103,13 @@ def job_publish(*, job: ProcessingJob) -> bool:
     process dies between the UPDATE and the send, the row is `queued` without a message:
     the watchdog requeues it like any job that waited too long.
     """
-    claimed = ProcessingJob.objects.filter(
-        pk=job.pk, status=JobStatus.PENDING, celery_task_id=job.celery_task_id
-    ).update(status=JobStatus.QUEUED, queued_at=timezone.now())
+    claimed = claim_status(
+        job.pk,
+        from_status=JobStatus.PENDING,
+        to=JobStatus.QUEUED,
+        task_id=job.celery_task_id,
+        queued_at=timezone.now(),
+    )
     if not claimed:
         return False
     spec = get_job_type(job.job_type)
@@ -120,9 +125,13 @@ def job_publish(*, job: ProcessingJob) -> bool:
         )
     except Exception:  # broker down: the watchdog / requeue_stuck publishes it later
         logger.exception("job publish failed job_id=%s; it stays pending", job.pk)
-        ProcessingJob.objects.filter(
-            pk=job.pk, status=JobStatus.QUEUED, celery_task_id=job.celery_task_id
-        ).update(status=JobStatus.PENDING, queued_at=None)
+        claim_status(
+            job.pk,
+            from_status=JobStatus.QUEUED,
+            to=JobStatus.PENDING,
+            task_id=job.celery_task_id,
+            queued_at=None,
+        )
         return False
     logger.info("job queued job_id=%s task_id=%s queue=%s", job.pk, job.celery_task_id, job.queue)
     return True
@@ -161,23 +170,15 @@ def job_start(*, job_id: str, task_id: str, worker: str) -> ProcessingJob | None
         )
         return None
     now = timezone.now()
-    job.status = JobStatus.RUNNING
-    job.attempts += 1
-    job.started_at = now
-    job.heartbeat_at = now
-    job.worker = worker[:255]
-    job.progress_message = ""
-    job.next_attempt_at = None
-    job.save(
-        update_fields=[
-            "next_attempt_at",
-            "status",
-            "attempts",
-            "started_at",
-            "heartbeat_at",
-            "worker",
-            "progress_message",
-        ]
+    set_status(
+        job,
+        JobStatus.RUNNING,
+        attempts=job.attempts + 1,
+        started_at=now,
+        heartbeat_at=now,
+        worker=worker[:255],
+        progress_message="",
+        next_attempt_at=None,
     )
     logger.info("job running job_id=%s attempt=%s worker=%s", job.pk, job.attempts, worker)
     return job
@@ -190,8 +191,10 @@ def job_complete(*, job_id: str, result: Any) -> None:
     lost its claim (cancelled, failed by the watchdog) drops its result instead.
     """
     now = timezone.now()
-    completed = ProcessingJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        status=JobStatus.COMPLETED,
+    completed = claim_status(
+        job_id,
+        from_status=JobStatus.RUNNING,
+        to=JobStatus.COMPLETED,
         progress=100,
         result=result,
         error="",
@@ -228,8 +231,10 @@ def job_cancelled(*, job_id: str) -> None:
 def job_schedule_retry(*, job_id: str, error: str, countdown: float) -> None:
     """Put a running job back to `queued` after a transient error; a retry is on its way."""
     now = timezone.now()
-    ProcessingJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        status=JobStatus.QUEUED,
+    claim_status(
+        job_id,
+        from_status=JobStatus.RUNNING,
+        to=JobStatus.QUEUED,
         queued_at=now,
         next_attempt_at=now + timedelta(seconds=countdown),
         error=error,
@@ -240,12 +245,7 @@ def job_schedule_retry(*, job_id: str, error: str, countdown: float) -> None:
 
 def finish_failed(job: ProcessingJob, *, error: str, traceback: str = "") -> None:
     """Fail a row the caller has locked (select_for_update) in the current transaction."""
-    now = timezone.now()
-    job.status = JobStatus.FAILED
-    job.error = error
-    job.traceback = traceback
-    job.completed_at = now
-    job.save(update_fields=["status", "error", "traceback", "completed_at"])
+    set_status(job, JobStatus.FAILED, error=error, traceback=traceback, completed_at=timezone.now())
     logger.error("job failed job_id=%s: %s", job.pk, error)
     _call_hook(job, "on_failed")
     signals.job_failed.send(sender=ProcessingJob, job=job)
@@ -254,10 +254,12 @@ def finish_failed(job: ProcessingJob, *, error: str, traceback: str = "") -> Non
 def finish_cancelled(job: ProcessingJob) -> None:
     """Cancel a row the caller has locked (select_for_update) in the current transaction."""
     now = timezone.now()
-    job.status = JobStatus.CANCELLED
-    job.completed_at = now
-    job.cancel_requested_at = job.cancel_requested_at or now
-    job.save(update_fields=["status", "completed_at", "cancel_requested_at"])
+    set_status(
+        job,
+        JobStatus.CANCELLED,
+        completed_at=now,
+        cancel_requested_at=job.cancel_requested_at or now,
+    )
     logger.info("job cancelled job_id=%s", job.pk)
     _call_hook(job, "on_cancelled")
     signals.job_cancelled.send(sender=ProcessingJob, job=job)

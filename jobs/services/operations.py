@@ -12,6 +12,7 @@ from jobs import broker
 from jobs.errors import JobStateError
 from jobs.models import JobStatus, ProcessingJob
 from jobs.services.lifecycle import finish_cancelled, finish_failed, job_create
+from jobs.transitions import set_status
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +72,12 @@ def job_requeue(*, job: ProcessingJob, reason: str) -> ProcessingJob:
         )
         return job
     old_task_id = job.celery_task_id
-    job.status = JobStatus.PENDING
-    job.celery_task_id = str(uuid.uuid4())
-    job.progress_message = reason[:255]
-    job.save(update_fields=["status", "celery_task_id", "progress_message"])
+    set_status(
+        job,
+        JobStatus.PENDING,
+        celery_task_id=str(uuid.uuid4()),
+        progress_message=reason[:255],
+    )
     logger.warning("job requeued job_id=%s reason=%s", job.pk, reason)
     transaction.on_commit(partial(broker.revoke, old_task_id))
     return job
