@@ -12,7 +12,6 @@ RUNTIME_SETS = ("base", "prod")
 NOT_RUNTIME = {
     "flower",
     "localstripe",
-    "standardwebhooks",
     "moviepy",
     "pytest",
     "moto",
