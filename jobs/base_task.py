@@ -78,7 +78,7 @@ class JobTask(Task):
         try:
             result = self.job_function(JobRun(job))
         except JobCancelled:
-            reconnecting(services.job_cancelled, job_id=job_id)
+            reconnecting(services.job_stopped_at_checkpoint, job_id=job_id)
             return {"job_id": job_id, "status": "cancelled"}
         except SoftTimeLimitExceeded:
             limit = self.request.timelimit[1] if self.request.timelimit else self.soft_time_limit

@@ -2,13 +2,13 @@
 
 from jobs.services.lifecycle import (
     job_adopt,
-    job_cancelled,
     job_complete,
     job_create,
     job_fail,
     job_publish,
     job_schedule_retry,
     job_start,
+    job_stopped_at_checkpoint,
 )
 from jobs.services.maintenance import (
     dead_worker_jobs,
@@ -24,7 +24,6 @@ __all__ = [
     "dead_worker_jobs",
     "job_adopt",
     "job_cancel",
-    "job_cancelled",
     "job_complete",
     "job_create",
     "job_fail",
@@ -33,6 +32,7 @@ __all__ = [
     "job_retry",
     "job_schedule_retry",
     "job_start",
+    "job_stopped_at_checkpoint",
     "job_submit",
     "jobs_cleanup",
     "jobs_reap_dead_workers",

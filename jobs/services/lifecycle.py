@@ -157,10 +157,10 @@ def job_start(*, job_id: str, task_id: str, worker: str) -> ProcessingJob | None
         logger.info("job already %s job_id=%s; redelivery ignored", job.status, job_id)
         return None
     if job.cancel_requested_at:
-        finish_cancelled(job)
+        mark_cancelled(job)
         return None
     if job.status == JobStatus.RUNNING and job.attempts >= job.max_attempts:
-        finish_failed(
+        mark_failed(
             job,
             error=(
                 f"The worker running this job stopped {job.attempts} times without finishing "
@@ -215,16 +215,16 @@ def job_fail(*, job_id: str, error: str, traceback: str = "") -> None:
     job = ProcessingJob.objects.select_for_update().filter(pk=job_id).first()
     if job is None or job.is_final:
         return
-    finish_failed(job, error=error, traceback=traceback)
+    mark_failed(job, error=error, traceback=traceback)
 
 
 @transaction.atomic
-def job_cancelled(*, job_id: str) -> None:
+def job_stopped_at_checkpoint(*, job_id: str) -> None:
     """Record that a running job stopped at a cancellation checkpoint."""
     job = ProcessingJob.objects.select_for_update().filter(pk=job_id).first()
     if job is None or job.is_final:
         return
-    finish_cancelled(job)
+    mark_cancelled(job)
 
 
 @transaction.atomic
@@ -243,7 +243,7 @@ def job_schedule_retry(*, job_id: str, error: str, countdown: float) -> None:
     logger.warning("job retry scheduled job_id=%s in %.1fs: %s", job_id, countdown, error)
 
 
-def finish_failed(job: ProcessingJob, *, error: str, traceback: str = "") -> None:
+def mark_failed(job: ProcessingJob, *, error: str, traceback: str = "") -> None:
     """Fail a row the caller has locked (select_for_update) in the current transaction."""
     set_status(job, JobStatus.FAILED, error=error, traceback=traceback, completed_at=timezone.now())
     logger.error("job failed job_id=%s: %s", job.pk, error)
@@ -251,7 +251,7 @@ def finish_failed(job: ProcessingJob, *, error: str, traceback: str = "") -> Non
     signals.job_failed.send(sender=ProcessingJob, job=job)
 
 
-def finish_cancelled(job: ProcessingJob) -> None:
+def mark_cancelled(job: ProcessingJob) -> None:
     """Cancel a row the caller has locked (select_for_update) in the current transaction."""
     now = timezone.now()
     set_status(

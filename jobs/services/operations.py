@@ -11,7 +11,7 @@ from django.utils import timezone
 from jobs import broker
 from jobs.errors import JobStateError
 from jobs.models import JobStatus, ProcessingJob
-from jobs.services.lifecycle import finish_cancelled, finish_failed, job_create
+from jobs.services.lifecycle import job_create, mark_cancelled, mark_failed
 from jobs.transitions import set_status
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def job_cancel(*, job: ProcessingJob, force: bool = False) -> ProcessingJob:
         logger.info("job cancel requested job_id=%s", job.pk)
         return job
     was_running = job.status == JobStatus.RUNNING
-    finish_cancelled(job)
+    mark_cancelled(job)
     transaction.on_commit(partial(broker.revoke, job.celery_task_id, terminate=was_running))
     return job
 
@@ -66,7 +66,7 @@ def job_requeue(*, job: ProcessingJob, reason: str) -> ProcessingJob:
     if job.is_final:
         raise JobStateError(f"The job is already {job.status}; use retry instead.")
     if job.status == JobStatus.RUNNING and job.attempts >= job.max_attempts:
-        finish_failed(
+        mark_failed(
             job,
             error=f"{reason}; no attempts left ({job.attempts} of {job.max_attempts} used).",
         )
