@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.management.base import CommandError
 from django.db import OperationalError
-from django.test import testcases
+from django.test import Client, testcases
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
@@ -101,6 +101,14 @@ def other_user(db):
 @pytest.fixture
 def staff_user(db):
     return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(staff_user) -> Client:
+    """A browser session of a staff superuser (admin, dashboard); replaces pytest-django's."""
+    client = Client()
+    client.force_login(staff_user)
+    return client
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ pytest process that started it.
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import uuid
 import weakref
@@ -20,6 +21,27 @@ from django.db import connection
 
 BASE_DIR = Path(settings.BASE_DIR)
 PR_SET_PDEATHSIG = 1
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """moto's S3 HTTP server on a free loopback port; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
 
 
 def die_with_the_test_session() -> None:

@@ -1,19 +1,14 @@
 """Start real web server processes (`manage.py runserver`) against the test database."""
 
 import os
-import socket
 import sys
 import time
 
 import requests
 
-from tests.servers import ServerProcess, test_database_url, unique_name
+from tests.servers import ServerProcess, free_port, test_database_url, unique_name
 
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+__all__ = ["free_port"]  # re-exported for the multi-host test
 
 
 def delete_broker_keys(broker_url: str, keyprefix: str) -> None:

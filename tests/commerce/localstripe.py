@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import stripe
 
-from tests.servers import die_with_the_test_session
+from tests.servers import die_with_the_test_session, free_port
 
 _SERVE = (
     "import sys\n"
@@ -24,16 +24,10 @@ _SERVE = (
 TEST_KEY = "sk_test_reelhouse"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def localstripe_server() -> Iterator[str]:
     """Run localstripe; yield its API base URL."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-c", _SERVE, str(port)],
         stdout=subprocess.DEVNULL,

@@ -31,12 +31,6 @@ MODELS = [
 ]
 
 
-@pytest.fixture
-def admin_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
 @pytest.mark.parametrize("model", MODELS)
 def test_every_commerce_list_renders(admin_client, model):
     CartItemFactory()

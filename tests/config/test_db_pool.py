@@ -2,7 +2,6 @@
 reports them on /metrics, and answers 503 (not 500) when it can't get one."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,12 +21,6 @@ METRICS_TOKEN = "pool-metrics-token-0123456789"
 MAX_SIZE = 2
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _backends() -> int:
     """Server-side connections the pooled web process holds right now."""
     with connection.cursor() as cursor:
@@ -40,7 +33,7 @@ def _backends() -> int:
 @pytest.fixture
 def pooled_web(transactional_db, tmp_path):
     """gunicorn, one process with 8 threads, on a pool of at most MAX_SIZE connections."""
-    port = _free_port()
+    port = servers.free_port()
     log = (tmp_path / "gunicorn.log").open("w")
     process = subprocess.Popen(
         [

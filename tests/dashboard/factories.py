@@ -7,9 +7,9 @@ import factory
 from django.utils import timezone
 
 from commerce.models import PaymentEvent
-from notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from tests.factories import UserFactory
+from notifications.models import WebhookAttempt, WebhookDelivery
 from tests.jobs.factories import ProcessingJobFactory
+from tests.notifications.factories import WebhookEndpointFactory
 
 
 def finished_job(*, status: str, seconds: float, ago: timedelta = timedelta(0), **kwargs):
@@ -22,16 +22,6 @@ def finished_job(*, status: str, seconds: float, ago: timedelta = timedelta(0), 
         completed_at=completed_at,
         **kwargs,
     )
-
-
-class WebhookEndpointFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = WebhookEndpoint
-
-    owner = factory.SubFactory(UserFactory)
-    url = "https://hooks.example.com/reelhouse"
-    secret = "whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ="
-    event_types = factory.LazyFunction(lambda: ["video.ready"])
 
 
 class WebhookDeliveryFactory(factory.django.DjangoModelFactory):

@@ -31,13 +31,6 @@ def _samples(response) -> dict[tuple[str, tuple], float]:
     }
 
 
-@pytest.fixture
-def staff_browser(staff_user) -> Client:
-    client = Client()
-    client.force_login(staff_user)
-    return client
-
-
 def test_anonymous_scrape_is_refused_with_401():
     response = Client().get("/metrics")
 
@@ -52,8 +45,8 @@ def test_logged_in_user_who_is_not_staff_is_refused_with_403(user):
     assert client.get("/metrics").status_code == 403
 
 
-def test_staff_session_can_read_metrics(staff_browser):
-    response = staff_browser.get("/metrics")
+def test_staff_session_can_read_metrics(admin_client):
+    response = admin_client.get("/metrics")
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain; version=0.0.4")
@@ -85,11 +78,11 @@ def test_bearer_tokens_are_refused_when_no_metrics_token_is_configured(settings)
     assert response.status_code == 401
 
 
-def test_jobs_are_counted_by_type_and_status(staff_browser):
+def test_jobs_are_counted_by_type_and_status(admin_client):
     ProcessingJobFactory.create_batch(2, status=JobStatus.QUEUED)
     ProcessingJobFactory(job_type="csv_stats", failed=True)
 
-    samples = _samples(staff_browser.get("/metrics"))
+    samples = _samples(admin_client.get("/metrics"))
 
     assert samples[("reelhouse_jobs", (("job_type", "sleep"), ("status", "queued")))] == 2
     assert samples[("reelhouse_jobs", (("job_type", "csv_stats"), ("status", "failed")))] == 1
@@ -97,22 +90,22 @@ def test_jobs_are_counted_by_type_and_status(staff_browser):
     assert samples[("reelhouse_jobs", (("job_type", "send_emails"), ("status", "running")))] == 0
 
 
-def test_queue_depths_are_reported_per_queue(staff_browser):
-    samples = _samples(staff_browser.get("/metrics"))
+def test_queue_depths_are_reported_per_queue(admin_client):
+    samples = _samples(admin_client.get("/metrics"))
 
     assert samples[("reelhouse_broker_up", ())] == 1
     for queue in QUEUE_NAMES:
         assert ("reelhouse_queue_depth", (("queue", queue),)) in samples
 
 
-def test_job_durations_of_the_last_day_form_a_histogram(staff_browser):
+def test_job_durations_of_the_last_day_form_a_histogram(admin_client):
     # given sleep jobs that ran 0.3 s, 4 s and 45 s; a failed one and a 2-day-old one
     for seconds in (0.3, 4, 45):
         finished_job(status=JobStatus.COMPLETED, seconds=seconds)
     finished_job(status=JobStatus.FAILED, seconds=1)
     finished_job(status=JobStatus.COMPLETED, seconds=1, ago=timedelta(days=2))
 
-    samples = _samples(staff_browser.get("/metrics"))
+    samples = _samples(admin_client.get("/metrics"))
 
     def bucket(le: str) -> float:
         key = ("reelhouse_job_duration_seconds_bucket", (("job_type", "sleep"), ("le", le)))
@@ -128,14 +121,14 @@ def test_job_durations_of_the_last_day_form_a_histogram(staff_browser):
     assert total == pytest.approx(49.3, abs=0.01)
 
 
-def test_webhook_deliveries_are_counted_by_status_and_attempts_by_code_class(staff_browser):
+def test_webhook_deliveries_are_counted_by_status_and_attempts_by_code_class(admin_client):
     delivered = WebhookDeliveryFactory.create_batch(2, status="delivered")
     failed = WebhookDeliveryFactory(status="failed")
     WebhookAttemptFactory(delivery=failed, response_code=503)
     WebhookAttemptFactory(delivery=failed, response_code=None, error="timed out")
     WebhookAttemptFactory(delivery=delivered[0], response_code=200)
 
-    samples = _samples(staff_browser.get("/metrics"))
+    samples = _samples(admin_client.get("/metrics"))
 
     delivered_key = (("event_type", "video.ready"), ("status", "delivered"))
     assert samples[("reelhouse_webhook_deliveries", delivered_key)] == 2
@@ -146,11 +139,11 @@ def test_webhook_deliveries_are_counted_by_status_and_attempts_by_code_class(sta
     assert samples[("reelhouse_webhook_attempts", (("code_class", "2xx"),))] == 1
 
 
-def test_payment_events_are_counted_by_provider_and_outcome(staff_browser):
+def test_payment_events_are_counted_by_provider_and_outcome(admin_client):
     PaymentEventFactory.create_batch(2, provider="stripe", processing_status="processed")
     PaymentEventFactory(provider="ecpay", processing_status="amount_mismatch")
 
-    samples = _samples(staff_browser.get("/metrics"))
+    samples = _samples(admin_client.get("/metrics"))
 
     stripe = (("outcome", "processed"), ("provider", "stripe"))
     ecpay = (("outcome", "amount_mismatch"), ("provider", "ecpay"))

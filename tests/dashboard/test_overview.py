@@ -19,13 +19,6 @@ OVERVIEW_API = "/dashboard/api/overview/"
 PAGES = ["/dashboard/", "/dashboard/jobs/", "/dashboard/videos/"]
 
 
-@pytest.fixture
-def staff_browser(staff_user) -> Client:
-    client = Client()
-    client.force_login(staff_user)
-    return client
-
-
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_send_anonymous_visitors_to_the_login_page(path):
     response = Client().get(path)
@@ -46,8 +39,8 @@ def test_pages_refuse_users_who_are_not_staff(path, user):
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_pages_render_for_staff_with_their_scripts(path, staff_browser):
-    response = staff_browser.get(path)
+def test_pages_render_for_staff_with_their_scripts(path, admin_client):
+    response = admin_client.get(path)
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -78,22 +71,22 @@ def test_login_page_refuses_accounts_that_are_not_staff(user):
     assert "staff account" in response.content.decode()
 
 
-def test_logging_out_ends_the_session(staff_browser):
-    response = staff_browser.post("/dashboard/logout/")
+def test_logging_out_ends_the_session(admin_client):
+    response = admin_client.post("/dashboard/logout/")
 
     assert response.status_code == 302
     assert response["Location"] == "/dashboard/login/"
-    assert staff_browser.get("/dashboard/").status_code == 302
+    assert admin_client.get("/dashboard/").status_code == 302
 
 
-def test_flower_link_is_shown_only_when_configured(staff_browser, settings):
-    assert "Flower" not in staff_browser.get("/dashboard/").content.decode()
+def test_flower_link_is_shown_only_when_configured(admin_client, settings):
+    assert "Flower" not in admin_client.get("/dashboard/").content.decode()
 
     settings.FLOWER_URL = "https://flower.example.com/"
 
-    html = staff_browser.get("/dashboard/").content.decode()
+    html = admin_client.get("/dashboard/").content.decode()
     assert 'href="https://flower.example.com/"' in html
-    assert staff_browser.get(OVERVIEW_API).json()["flower_url"] == "https://flower.example.com/"
+    assert admin_client.get(OVERVIEW_API).json()["flower_url"] == "https://flower.example.com/"
 
 
 def test_overview_api_answers_401_to_anonymous_and_403_to_non_staff(user):
@@ -108,7 +101,7 @@ def test_overview_api_answers_401_to_anonymous_and_403_to_non_staff(user):
     assert not_staff.json()["detail"] == "Only staff can read the overview."
 
 
-def test_overview_counts_finished_jobs_per_minute_over_the_last_hour(staff_browser):
+def test_overview_counts_finished_jobs_per_minute_over_the_last_hour(admin_client):
     # given jobs finished now, 5 minutes ago, and two hours ago (out of the window)
     finished_job(status=JobStatus.COMPLETED, seconds=2)
     finished_job(status=JobStatus.COMPLETED, seconds=2)
@@ -117,7 +110,7 @@ def test_overview_counts_finished_jobs_per_minute_over_the_last_hour(staff_brows
     finished_job(status=JobStatus.COMPLETED, seconds=1, ago=timedelta(hours=2))
 
     # when
-    throughput = staff_browser.get(OVERVIEW_API).json()["throughput"]
+    throughput = admin_client.get(OVERVIEW_API).json()["throughput"]
 
     # then there is one bucket per minute, oldest first, ending with the current minute
     assert len(throughput) == 60
@@ -142,14 +135,14 @@ def test_throughput_is_one_grouped_query(django_assert_num_queries):
     assert sum(b["completed"] for b in buckets) == 5
 
 
-def test_overview_reports_the_oldest_waiting_job_and_status_counts(staff_browser):
+def test_overview_reports_the_oldest_waiting_job_and_status_counts(admin_client):
     ProcessingJobFactory(status=JobStatus.QUEUED)
     oldest = ProcessingJobFactory(
         status=JobStatus.PENDING, created_at=timezone.now() - timedelta(minutes=10)
     )
     ProcessingJobFactory(running=True)
 
-    data = staff_browser.get(OVERVIEW_API).json()
+    data = admin_client.get(OVERVIEW_API).json()
 
     assert data["oldest_waiting_job"]["id"] == str(oldest.id)
     assert data["oldest_waiting_job"]["status"] == "pending"
@@ -164,8 +157,8 @@ def test_overview_reports_the_oldest_waiting_job_and_status_counts(staff_browser
     }
 
 
-def test_overview_reports_every_queue_depth_and_the_workers_seen(staff_browser):
-    data = staff_browser.get(OVERVIEW_API).json()
+def test_overview_reports_every_queue_depth_and_the_workers_seen(admin_client):
+    data = admin_client.get(OVERVIEW_API).json()
 
     assert set(data["queue_depths"]) == {
         "high_priority",
@@ -178,7 +171,7 @@ def test_overview_reports_every_queue_depth_and_the_workers_seen(staff_browser):
     assert isinstance(data["workers"], list)
 
 
-def test_overview_lists_periodic_tasks_with_last_run_and_admin_link(staff_browser):
+def test_overview_lists_periodic_tasks_with_last_run_and_admin_link(admin_client):
     every_hour, _ = IntervalSchedule.objects.get_or_create(
         every=3600, period=IntervalSchedule.SECONDS
     )
@@ -192,14 +185,14 @@ def test_overview_lists_periodic_tasks_with_last_run_and_admin_link(staff_browse
     # save() clears last_run_at on disabled tasks; an operator disables after runs.
     PeriodicTask.objects.filter(pk=task.pk).update(last_run_at=last_run)
 
-    tasks = staff_browser.get(OVERVIEW_API).json()["periodic_tasks"]
+    tasks = admin_client.get(OVERVIEW_API).json()["periodic_tasks"]
 
     listed = next(t for t in tasks if t["name"] == "jobs: tidy up")
     assert listed["enabled"] is False
     assert listed["schedule"] == "every hour"
     assert listed["last_run_at"] == last_run.isoformat()
     assert listed["admin_url"] == f"/admin/django_celery_beat/periodictask/{task.pk}/change/"
-    assert staff_browser.get(listed["admin_url"]).status_code == 200
+    assert admin_client.get(listed["admin_url"]).status_code == 200
 
 
 def test_overview_api_refuses_inactive_staff():

@@ -28,6 +28,7 @@ from jobs.progress import JobRun
 from jobs.serializers import with_output_urls
 from jobs.services import job_create, job_submit
 from tests.jobs.factories import ProcessingJobFactory
+from tests.servers import moto_server
 from tests.waiting import wait_for
 
 # Runs through the real worker: committed rows, a published task.
@@ -355,15 +356,8 @@ def test_resize_images_rejects_bad_sizes(size):
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

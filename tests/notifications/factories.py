@@ -5,16 +5,6 @@ import factory
 from notifications.models import RenderStatus, VideoRender, WebhookEndpoint
 from notifications.signatures import generate_secret
 from tests.factories import UserFactory
-from videos.models import Video, VideoStatus
-
-
-class VideoFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Video
-
-    owner = factory.SubFactory(UserFactory)
-    title = factory.Sequence(lambda n: f"Clip {n}")
-    status = VideoStatus.READY
 
 
 class VideoRenderFactory(factory.django.DjangoModelFactory):

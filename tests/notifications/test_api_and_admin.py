@@ -44,13 +44,6 @@ def test_notifications_filter_by_channel_and_status(user, user_client):
     assert len(user_client.get("/api/v1/notifications/?status=queued").json()["results"]) == 1
 
 
-@pytest.fixture
-def admin_client(staff_user) -> Client:
-    client = Client()
-    client.force_login(staff_user)
-    return client
-
-
 def _action(client: Client, model: str, action: str, pks: list) -> None:
     response = client.post(
         f"/admin/notifications/{model}/",

@@ -9,7 +9,8 @@ from jobs.services import job_create, job_fail
 from notifications.models import Notification, WebhookDelivery
 from notifications.services.events import event_announce
 from tests.factories import UserFactory
-from tests.notifications.factories import VideoFactory, WebhookEndpointFactory
+from tests.notifications.factories import WebhookEndpointFactory
+from tests.videos.factories import VideoFactory
 from videos.models import Video
 from videos.signals import video_failed, video_ready
 

@@ -10,7 +10,8 @@ from standardwebhooks.webhooks import Webhook
 from jobs.models import ProcessingJob
 from notifications.models import ReceivedWebhook, RenderStatus, VideoRender
 from notifications.signatures import generate_secret
-from tests.notifications.factories import VideoFactory, VideoRenderFactory
+from tests.notifications.factories import VideoRenderFactory
+from tests.videos.factories import VideoFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from jobs.registry import get_job_type
 from notifications.models import DeliveryStatus, Notification, RenderStatus, VideoRender
 from notifications.tasks import process_video_render_completion, update_video_render_status
 from tests.factories import UserFactory
-from tests.notifications.factories import VideoFactory, VideoRenderFactory, WebhookEndpointFactory
+from tests.notifications.factories import VideoRenderFactory, WebhookEndpointFactory
+from tests.videos.factories import VideoFactory
 from tests.waiting import wait_for
 
 

@@ -18,13 +18,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("isolated_media")]
 CHANGELIST = "/admin/videos/video/"
 
 
-@pytest.fixture
-def admin_client(staff_user) -> Client:
-    client = Client()
-    client.force_login(staff_user)
-    return client
-
-
 def _signed_src(page_text: str, tag: str, key: str) -> str:
     """Return the (unescaped) signed media URL a tag's src points at for `key`."""
     match = re.search(rf'<{tag} src="(http://testserver/media/{key}\?[^"]+)"', page_text)

@@ -10,6 +10,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -17,6 +18,7 @@ from django.core.files.storage import default_storage
 
 from jobs import registry
 from jobs.models import JobStatus, ProcessingJob
+from tests.servers import free_port, moto_server
 from tests.videos import clips
 from tests.waiting import wait_for
 from tests.workers import WorkerProcess
@@ -27,17 +29,11 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 QUEUE = f"video_s3_outage_{uuid.uuid4().hex[:6]}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class TcpProxy:
     """127.0.0.1:port -> upstream; `down()` refuses and cuts connections, `up()` restores."""
 
     def __init__(self, upstream_port: int) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.upstream_port = upstream_port
         self._listener: socket.socket | None = None
         self._conns: list[socket.socket] = []
@@ -92,12 +88,14 @@ class TcpProxy:
 
 
 @pytest.fixture
-def s3_through_proxy(transactional_db, settings, monkeypatch) -> Iterator[TcpProxy]:
-    from moto.server import ThreadedMotoServer
+def moto_endpoint() -> Iterator[str]:
+    with moto_server() as endpoint:
+        yield endpoint
 
-    moto_port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
-    server.start()
+
+@pytest.fixture
+def s3_through_proxy(transactional_db, settings, monkeypatch, moto_endpoint) -> Iterator[TcpProxy]:
+    moto_port = urlsplit(moto_endpoint).port
     proxy = TcpProxy(moto_port)
     proxy.up()
     bucket = f"reelhouse-{uuid.uuid4().hex[:12]}"
@@ -139,7 +137,6 @@ def s3_through_proxy(transactional_db, settings, monkeypatch) -> Iterator[TcpPro
     finally:
         worker.stop()
         proxy.down()
-        server.stop()
 
 
 def test_a_transcode_whose_s3_endpoint_goes_down_and_back_finishes_once(

@@ -3,7 +3,6 @@
 import dataclasses
 import io
 import posixpath
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from jobs import registry
+from tests.servers import moto_server
 from tests.waiting import wait_for
 from tests.workers import WorkerProcess
 from videos.media import probe
@@ -41,21 +41,14 @@ class S3Bucket:
         return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def moto_s3() -> Iterator[tuple[S3Bucket, dict[str, str]]]:
     """A moto S3 server with a fresh bucket, and the environment that points storage at it."""
-    from moto.server import ThreadedMotoServer
+    with moto_server() as endpoint:
+        yield from _bucket_on(endpoint)
 
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
+
+def _bucket_on(endpoint: str) -> Iterator[tuple[S3Bucket, dict[str, str]]]:
     name = f"reelhouse-{uuid.uuid4().hex[:12]}"
     env = {
         "AWS_STORAGE_BUCKET_NAME": name,
@@ -73,7 +66,6 @@ def moto_s3() -> Iterator[tuple[S3Bucket, dict[str, str]]]:
     )
     client.create_bucket(Bucket=name)
     yield S3Bucket(client=client, name=name), env
-    server.stop()
 
 
 @pytest.fixture(scope="module")

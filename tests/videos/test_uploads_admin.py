@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-from django.test import Client
 
 from tests.videos.tus_requests import patch_chunk, start_upload, upload_of
 from videos.uploads import partials
@@ -18,13 +17,6 @@ TUS_CHANGELIST = "/admin/videos/tusupload/"
 def tus_dir(settings, tmp_path) -> Path:
     settings.TUS_UPLOAD_DIR = tmp_path / "tus"
     return settings.TUS_UPLOAD_DIR
-
-
-@pytest.fixture
-def admin_client(staff_user) -> Client:
-    client = Client()
-    client.force_login(staff_user)
-    return client
 
 
 def test_list_shows_how_far_each_upload_got_and_filters_by_status(admin_client, user_client):
