@@ -8,3 +8,7 @@ class CommerceConfig(AppConfig):
 
     def ready(self) -> None:
         from commerce import tasks  # noqa: F401  (register job types)
+        from commerce.metrics import CommerceCollector
+        from config.metrics import register_collector
+
+        register_collector(CommerceCollector)

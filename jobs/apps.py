@@ -8,4 +8,8 @@ class JobsConfig(AppConfig):
 
     def ready(self) -> None:
         # connect receivers and the worker heartbeat, register job types
+        from config.metrics import register_collector
         from jobs import liveness, receivers, tasks  # noqa: F401
+        from jobs.metrics import JobsCollector
+
+        register_collector(JobsCollector)

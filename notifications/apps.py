@@ -16,3 +16,8 @@ class NotificationsConfig(AppConfig):
 
         receivers.connect_all()
         admin_alerts.connect()
+
+        from config.metrics import register_collector
+        from notifications.metrics import NotificationsCollector
+
+        register_collector(NotificationsCollector)
