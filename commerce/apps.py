@@ -12,3 +12,8 @@ class CommerceConfig(AppConfig):
         from config.metrics import register_collector
 
         register_collector(CommerceCollector)
+
+        from commerce.schedules import SCHEDULES
+        from jobs.periodic import register_schedules
+
+        register_schedules(self.name, SCHEDULES)

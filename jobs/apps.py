@@ -13,3 +13,8 @@ class JobsConfig(AppConfig):
         from jobs.metrics import JobsCollector
 
         register_collector(JobsCollector)
+
+        from jobs.periodic import register_schedules
+        from jobs.schedules import SCHEDULES
+
+        register_schedules(self.name, SCHEDULES)

@@ -21,3 +21,8 @@ class NotificationsConfig(AppConfig):
         from notifications.metrics import NotificationsCollector
 
         register_collector(NotificationsCollector)
+
+        from jobs.periodic import register_schedules
+        from notifications.schedules import SCHEDULES
+
+        register_schedules(self.name, SCHEDULES)
