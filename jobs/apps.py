@@ -18,3 +18,8 @@ class JobsConfig(AppConfig):
         from jobs.schedules import SCHEDULES
 
         register_schedules(self.name, SCHEDULES)
+
+        from config.celery import add_task_router
+        from jobs.registry import task_route
+
+        add_task_router(task_route)
