@@ -23,3 +23,7 @@ class JobsConfig(AppConfig):
         from jobs.registry import task_route
 
         add_task_router(task_route)
+
+        from jobs.dashboard.views import register_pages
+
+        register_pages()

@@ -19,3 +19,9 @@ class VideosConfig(AppConfig):
         from videos.schedules import SCHEDULES
 
         register_schedules(self.name, SCHEDULES)
+
+        from jobs.dashboard.pages import register_page
+        from videos.dashboard import PAGES
+
+        for page in PAGES:
+            register_page(page)
