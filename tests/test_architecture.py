@@ -90,3 +90,15 @@ def test_every_app_is_in_the_table():
 
     project_apps = {c.name for c in apps.get_app_configs() if (ROOT / c.name).is_dir()}
     assert project_apps == set(APPS) - {"config"}
+
+
+def test_the_readme_map_shows_this_table():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+) \|", readme, flags=re.MULTILINE)
+    shown = {
+        app: frozenset({name.strip() for name in may_use.split(",")} & set(APPS))
+        for app, may_use in rows
+        if app in APPS
+    }
+
+    assert shown == ALLOWED
