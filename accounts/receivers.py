@@ -1,17 +1,15 @@
-"""A password change revokes every API token of the user; a new account is welcomed.
+"""A password change revokes every API token of the user.
 
-These receivers write instead of enqueueing, on purpose: the revocation must commit (or
-roll back) with the new password, and the welcome email is an outbox row (a Notification
-and its sending job) committed with the new user, never left to a task that could be lost.
+This receiver writes instead of enqueueing, on purpose: the revocation must commit (or
+roll back) with the new password. (The welcome email of a new account is the
+notifications app's: it listens to the user model's post_save.)
 """
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
 from accounts.services import auth_tokens_revoke_all
-from notifications.services import send_welcome_email
 
 User = get_user_model()
 
@@ -26,10 +24,3 @@ def revoke_tokens_on_password_change(sender, instance, update_fields=None, **kwa
     stored = User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
     if stored is not None and stored != instance.password:
         auth_tokens_revoke_all(user=instance)
-
-
-@receiver(post_save, sender=User, dispatch_uid="accounts.welcome_new_user")
-def welcome_new_user(sender, instance, created: bool = False, raw: bool = False, **kwargs) -> None:
-    """Queue the welcome email of a new user who has an email address."""
-    if created and not raw and instance.email and settings.WELCOME_EMAIL:
-        send_welcome_email(user=instance)

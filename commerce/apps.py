@@ -8,3 +8,12 @@ class CommerceConfig(AppConfig):
 
     def ready(self) -> None:
         from commerce import tasks  # noqa: F401  (register job types)
+        from commerce.metrics import CommerceCollector
+        from config.metrics import register_collector
+
+        register_collector(CommerceCollector)
+
+        from commerce.schedules import SCHEDULES
+        from jobs.periodic import register_schedules
+
+        register_schedules(self.name, SCHEDULES)

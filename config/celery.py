@@ -1,10 +1,14 @@
 """The Celery app: `celery -A config worker|beat|flower`.
 
-Queues and routing live here, in one place. Settings come from Django's settings
-(`CELERY_*`); task modules are discovered in the installed apps.
+The queues live here. A task's queue is decided by the app that declares the task (the
+jobs registry routes each task to its job type's queue), through the router hook below, so
+this module names no app. Settings come from Django's settings (`CELERY_*`); task modules
+are discovered in the installed apps.
 """
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 from celery import Celery, signals
 from kombu import Exchange, Queue
@@ -41,22 +45,27 @@ app.conf.task_default_exchange = "default"
 app.conf.task_default_routing_key = "default"
 app.conf.task_default_priority = 5
 
-# Routing by task-name prefix. Job tasks are also published with their job type's queue
-# (jobs.registry), which agrees with these routes.
-app.conf.task_routes = {
-    "jobs.maintenance.*": {"queue": "maintenance"},
-    # The seed's thumbnail entry point only writes a job row: it must not wait behind encodes.
-    "videos.generate_thumbnail": {"queue": "default"},
-    "jobs.generic.noop": {"queue": "default"},
-    "jobs.generic.*": {"queue": USER_JOBS_QUEUE},
-    "videos.*": {"queue": "video_processing"},
-    "commerce.payments.*": {"queue": "high_priority"},
-    "commerce.orders.*": {"queue": "high_priority"},
-    "commerce.otp.*": {"queue": "high_priority"},
-    "commerce.reports.*": {"queue": "low_priority"},
-    "commerce.cleanup.*": {"queue": "low_priority"},
-    "notifications.*": {"queue": "default"},
-}
+# Routers added with `add_task_router` (from an app's `AppConfig.ready()`) are asked in
+# turn; a task none of them routes goes to the default queue.
+TaskRouter = Callable[[str, Any], "dict[str, Any] | None"]
+_task_routers: list[TaskRouter] = []
+
+
+def add_task_router(router: TaskRouter) -> None:
+    """Let `router(task_name, task_or_none)` choose the queue (and priority) of tasks."""
+    if router not in _task_routers:
+        _task_routers.append(router)
+
+
+def _route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any):
+    for router in _task_routers:
+        route = router(name, task)
+        if route:
+            return route
+    return None
+
+
+app.conf.task_routes = (_route_task,)
 
 app.autodiscover_tasks()
 

@@ -1,24 +1,41 @@
 """`GET /metrics`: Prometheus text format for scrapers (bearer token) and staff (session).
 
-Collectors are registered on a fresh registry per request and read the database when
-scraped: the numbers are the same whichever web process answers, and no process keeps
-metric state between requests.
+Each app registers its collector classes with `register_collector` in its
+`AppConfig.ready()`, so this module names no app. The collectors are instantiated on a
+fresh registry per request and read the database when scraped: the numbers are the same
+whichever web process answers, and no process keeps metric state between requests.
 """
 
 import hmac
+from collections.abc import Iterable
+from typing import Protocol
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import Metric
 
-from commerce.metrics import CommerceCollector
 from config.db_metrics import DatabasePoolCollector
-from jobs.metrics import JobsCollector
-from notifications.metrics import NotificationsCollector
 
-COLLECTORS = (JobsCollector, NotificationsCollector, CommerceCollector, DatabasePoolCollector)
+
+class Collector(Protocol):
+    def collect(self) -> Iterable[Metric]: ...
+
+
+_collectors: list[type[Collector]] = []
+
+
+def register_collector(collector: type[Collector]) -> None:
+    """Add an app's collector class to `/metrics` (call from `AppConfig.ready()`)."""
+    if collector not in _collectors:
+        _collectors.append(collector)
+
+
+def collectors() -> list[type[Collector]]:
+    """The registered collectors, in registration order, then the database pool's."""
+    return [*_collectors, DatabasePoolCollector]
 
 
 def _refusal(request: HttpRequest) -> HttpResponse | None:
@@ -54,6 +71,6 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if refusal is not None:
         return refusal
     registry = CollectorRegistry(auto_describe=False)
-    for collector in COLLECTORS:
+    for collector in collectors():
         registry.register(collector())
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

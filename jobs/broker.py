@@ -11,7 +11,7 @@ from config.celery import app as celery_app
 logger = logging.getLogger(__name__)
 
 
-def _broker_priority(priority: int) -> int:
+def broker_priority(priority: int) -> int:
     """Map a job priority (9 = most urgent) to the broker's scale.
 
     RabbitMQ delivers higher numbers first; Redis (kombu priority steps) lower first.
@@ -36,7 +36,7 @@ def publish(
         "task_id": task_id,
         "queue": queue,
         "routing_key": queue,
-        "priority": _broker_priority(priority),
+        "priority": broker_priority(priority),
     }
     if soft_time_limit:
         options["soft_time_limit"] = soft_time_limit

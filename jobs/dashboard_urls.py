@@ -1,24 +1,25 @@
-"""Dashboard URLs (mounted at the site root): operator pages and the user's own pages."""
+"""Dashboard URLs (mounted at the site root): the shell, and every registered page.
+
+Pages are registered by their apps (`jobs.dashboard.pages.register_page`) and all share
+the `dashboard` namespace: `dashboard:videos` is the videos app's page, mounted here.
+"""
 
 from django.contrib.auth.views import LogoutView
 from django.urls import path, re_path, reverse_lazy
 
 from jobs.dashboard import views
+from jobs.dashboard.pages import pages
 
 app_name = "dashboard"
 
 urlpatterns = [
-    path("dashboard/", views.overview_page, name="overview"),
-    path("dashboard/jobs/", views.jobs_page, name="jobs"),
-    path("dashboard/videos/", views.videos_page, name="videos"),
+    *(path(page.route, page.view, name=page.name) for page in pages()),
     path("dashboard/login/", views.DashboardLoginView.as_view(), name="login"),
     path(
         "dashboard/logout/",
         LogoutView.as_view(next_page=reverse_lazy("dashboard:login")),
         name="logout",
     ),
-    path("my/videos/", views.my_videos_page, name="my-videos"),
-    path("my/jobs/", views.my_jobs_page, name="my-jobs"),
     path("my/login/", views.UserLoginView.as_view(), name="my-login"),
     path(
         "my/logout/",

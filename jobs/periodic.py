@@ -1,16 +1,16 @@
 """Periodic schedules declared in code, synced into django-celery-beat's tables.
 
-Each app lists its schedules in `<app>/schedules.py` as `SCHEDULES`. The sync creates
-the missing ones by name, leaves an operator's admin edits alone unless forced, and
-disables (never deletes) schedules that are no longer declared.
+Each app lists its schedules in `<app>/schedules.py` as `SCHEDULES` and registers them
+with `register_schedules` in its `AppConfig.ready()`. The sync creates the missing ones by
+name, leaves an operator's admin edits alone unless forced, and disables (never deletes)
+schedules of a registered app that it no longer declares.
 """
 
-import importlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
 from django_celery_beat.models import (
     CrontabSchedule,
@@ -18,8 +18,6 @@ from django_celery_beat.models import (
     PeriodicTask,
     PeriodicTasks,
 )
-
-PROJECT_APPS = ("jobs", "videos", "commerce", "notifications")
 
 
 @dataclass(frozen=True)
@@ -45,18 +43,21 @@ class SyncReport:
     disabled: list[str] = field(default_factory=list)
 
 
+_registered: dict[str, tuple[PeriodicSchedule, ...]] = {}
+
+
+def register_schedules(app_name: str, schedules: Iterable[PeriodicSchedule]) -> None:
+    """Declare an app's schedules (from its `AppConfig.ready()`).
+
+    The app also claims the task names under `<app_name>.`: a beat entry for one of them
+    that no app declares any more is disabled by the sync.
+    """
+    _registered[app_name] = tuple(schedules)
+
+
 def declared_schedules() -> list[PeriodicSchedule]:
-    """Collect SCHEDULES from every installed app that has a schedules module."""
-    schedules: list[PeriodicSchedule] = []
-    for app_config in apps.get_app_configs():
-        try:
-            module = importlib.import_module(f"{app_config.name}.schedules")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app_config.name}.schedules":
-                raise
-            continue
-        schedules.extend(getattr(module, "SCHEDULES", []))
-    return schedules
+    """Every registered app's schedules, in the order the apps registered them."""
+    return [schedule for schedules in _registered.values() for schedule in schedules]
 
 
 def _schedule_fields(schedule: PeriodicSchedule) -> dict[str, Any]:
@@ -110,7 +111,7 @@ def sync_periodic_tasks(*, force: bool = False, dry_run: bool = False) -> SyncRe
             report.unchanged.append(schedule.name)
     ours = PeriodicTask.objects.filter(enabled=True).exclude(name__in=names)
     for task in ours:
-        if task.task.split(".", 1)[0] in PROJECT_APPS:
+        if task.task.split(".", 1)[0] in _registered:
             report.disabled.append(task.name)
             if not dry_run:
                 task.enabled = False

@@ -78,6 +78,34 @@ def all_job_types() -> list[JobType]:
     return sorted(_registry.values(), key=lambda jt: jt.name)
 
 
+def job_type_of_task(name: str, task: Any = None) -> JobType | None:
+    """The job type whose task is `name` (or that the task object says it runs), or None."""
+    for job_type in _registry.values():
+        if job_type.task_name == name:
+            return job_type
+    job_type_name = getattr(task, "job_type_name", None)
+    return _registry.get(job_type_name) if job_type_name else None
+
+
+def task_route(name: str, task: Any = None) -> dict[str, Any] | None:
+    """Route a task message: its job type's queue and priority, else its task's own queue.
+
+    The one place a task's queue is decided for messages sent without one (`delay()`, beat,
+    `send_task` by name); `jobs.services` publishes jobs with the same values. A plain task
+    (no job type) declares its queue with `shared_task(queue=...)`.
+    """
+    from celery import current_app
+
+    from jobs.broker import broker_priority
+
+    task = task or current_app.tasks.get(name)
+    job_type = job_type_of_task(name, task)
+    if job_type is not None:
+        return {"queue": job_type.queue, "priority": broker_priority(job_type.priority)}
+    queue = getattr(task, "queue", None)
+    return {"queue": queue} if queue else None
+
+
 def submittable_job_types(*, staff: bool) -> list[JobType]:
     """The job types a user may submit through the API (staff also get staff-only ones)."""
     return [jt for jt in all_job_types() if jt.user_submittable and (staff or not jt.staff_only)]

@@ -16,3 +16,13 @@ class NotificationsConfig(AppConfig):
 
         receivers.connect_all()
         admin_alerts.connect()
+
+        from config.metrics import register_collector
+        from notifications.metrics import NotificationsCollector
+
+        register_collector(NotificationsCollector)
+
+        from jobs.periodic import register_schedules
+        from notifications.schedules import SCHEDULES
+
+        register_schedules(self.name, SCHEDULES)

@@ -3,11 +3,18 @@ in the sender's transaction; the job is published when that transaction commits.
 
 import importlib
 import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_save
 
 from jobs.models import ProcessingJob
 from jobs.signals import job_failed
 from notifications.models import WebhookEvent
 from notifications.services.events import event_announce_enqueue, is_silent_job_type
+from notifications.services.messages import notification_send
+from notifications.services.welcome import send_welcome_email
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +40,36 @@ def on_order_paid(sender, order, **kwargs) -> None:
     event_announce_enqueue(event_type=WebhookEvent.ORDER_PAID, object_id=str(order.pk))
 
 
+def on_message_requested(
+    sender,
+    *,
+    channel: str,
+    recipient: str,
+    template: str,
+    context: dict[str, Any],
+    related: Any = None,
+    user: Any = None,
+    urgent: bool = False,
+    **kwargs,
+) -> None:
+    """Queue the email or SMS another app asked for (an outbox row in its transaction)."""
+    notification_send(
+        channel=channel,
+        recipient=recipient,
+        template=template,
+        context=context,
+        related=related,
+        user=user,
+        urgent=urgent,
+    )
+
+
+def on_user_saved(sender, instance, created: bool = False, raw: bool = False, **kwargs) -> None:
+    """Queue the welcome email of a new user who has an email address."""
+    if created and not raw and instance.email and settings.WELCOME_EMAIL:
+        send_welcome_email(user=instance)
+
+
 def _signals_module(name: str):
     try:
         return importlib.import_module(name)
@@ -46,8 +83,14 @@ def _signals_module(name: str):
 def connect_all() -> None:
     """Connect the receivers (called from AppConfig.ready)."""
     job_failed.connect(on_job_failed, dispatch_uid="notifications.on_job_failed")
+    post_save.connect(
+        on_user_saved, sender=get_user_model(), dispatch_uid="notifications.welcome_new_user"
+    )
     if videos := _signals_module("videos.signals"):
         videos.video_ready.connect(on_video_ready, dispatch_uid="notifications.on_video_ready")
         videos.video_failed.connect(on_video_failed, dispatch_uid="notifications.on_video_failed")
     if commerce := _signals_module("commerce.signals"):
         commerce.order_paid.connect(on_order_paid, dispatch_uid="notifications.on_order_paid")
+        commerce.message_requested.connect(
+            on_message_requested, dispatch_uid="notifications.on_commerce_message"
+        )

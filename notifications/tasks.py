@@ -83,7 +83,11 @@ def deliver_webhook(run: JobRun) -> dict[str, Any]:
 
 
 @shared_task(
-    name=webhooks.DISPATCH_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True
+    name=webhooks.DISPATCH_TASK,
+    queue="default",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
 )
 def dispatch_delivery_task(delivery_id: str) -> None:
     """Timer for a short retry wait: start the delivery's next attempt when it is due."""

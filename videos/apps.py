@@ -14,3 +14,14 @@ class VideosConfig(AppConfig):
         from videos.uploads import tasks as upload_tasks  # noqa: F401
 
         worker_init.connect(remember_worker_concurrency, dispatch_uid="videos.worker_concurrency")
+
+        from jobs.periodic import register_schedules
+        from videos.schedules import SCHEDULES
+
+        register_schedules(self.name, SCHEDULES)
+
+        from jobs.dashboard.pages import register_page
+        from videos.dashboard import PAGES
+
+        for page in PAGES:
+            register_page(page)

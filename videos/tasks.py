@@ -86,7 +86,8 @@ def make_thumbnail(run: JobRun) -> dict[str, Any]:
     return video_thumbnail_make(run=run)
 
 
-@shared_task(name="videos.generate_thumbnail", acks_late=True, ignore_result=True)
+# Only writes a job row: it must not wait behind encodes on video_processing.
+@shared_task(name="videos.generate_thumbnail", queue="default", acks_late=True, ignore_result=True)
 def generate_thumbnail(video_id: str, timestamp: float) -> dict[str, Any]:
     """Seed 004's entry point: start a `video_thumbnail` job for the frame at `timestamp` s."""
     video = Video.objects.filter(pk=video_id).first()

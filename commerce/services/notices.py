@@ -1,7 +1,8 @@
-"""What commerce tells people, by email and SMS, through notifications.notification_send.
+"""What commerce tells people, by email and SMS: the template and context of each message.
 
-Called inside the caller's transaction: the Notification row and its sending job are
-written with the change they report, and sent once it commits.
+Each message is sent as the `message_requested` signal inside the caller's transaction;
+the notifications app (which commerce does not import) writes it as a Notification row and
+its sending job with the change it reports, sent once that commits.
 """
 
 import logging
@@ -21,7 +22,7 @@ from commerce.models import (
     Payment,
 )
 from commerce.money import format_amount
-from notifications.services import notification_send
+from commerce.signals import message_requested
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +65,16 @@ def user_language(user: AbstractBaseUser) -> str:
     return MessageLanguage.TRADITIONAL_CHINESE if site.startswith("zh") else MessageLanguage.ENGLISH
 
 
+def _send(**message: Any) -> None:
+    related = message.get("related")
+    message_requested.send(sender=type(related) if related is not None else None, **message)
+
+
 def _email(user: AbstractBaseUser, template: str, context: dict, related: Any) -> None:
     if not user.email:
         logger.info("no email for user_id=%s; %s not sent", user.pk, template)
         return
-    notification_send(
+    _send(
         channel="email",
         recipient=user.email,
         template=template,
@@ -81,7 +87,7 @@ def _email(user: AbstractBaseUser, template: str, context: dict, related: Any) -
 def _sms(user: AbstractBaseUser, template: str, context: dict, related: Any) -> None:
     phone = user_phone(user)
     if phone:
-        notification_send(
+        _send(
             channel="sms",
             recipient=phone,
             template=template,
@@ -181,7 +187,7 @@ def sales_report_notify(*, report: DailySalesReport) -> int:
 
 def otp_code_send(*, phone: str, code: str, ttl_seconds: int) -> None:
     """Text a one-time code on the high-priority queue."""
-    notification_send(
+    _send(
         channel="sms",
         recipient=phone,
         template="commerce/otp_code",

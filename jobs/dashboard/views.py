@@ -1,40 +1,33 @@
-"""The dashboard: staff-only operator pages, and "My videos" / "My jobs" for every user.
+"""The dashboard shell and the jobs app's pages: the overview, jobs and "My jobs".
 
-The user pages are the operator pages' templates and scripts with `mine` set: the lists ask
-the API for `mine=true`, and the staff-only parts (bulk actions, queues) are left out.
+Other apps add their pages through `jobs.dashboard.pages` (e.g. the videos pages in
+`videos/dashboard.py`). A user page is an operator page's template and scripts with `mine`
+set: the lists ask the API for `mine=true`, and the staff-only parts (bulk actions, queues)
+are left out.
 """
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
 
-from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import get_script_prefix, reverse_lazy
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from config.celery import QUEUE_NAMES
 from jobs.dashboard.overview import overview_data
+from jobs.dashboard.pages import (
+    DashboardPage,
+    home,
+    page_context,
+    register_page,
+    staff_required,
+    user_required,
+)
 from jobs.models import JobStatus
 from jobs.registry import all_job_types
-
-staff_required = staff_member_required(login_url=reverse_lazy("dashboard:login"))
-user_required = login_required(login_url=reverse_lazy("dashboard:my-login"))
-
-
-def _page_context(page: str, *, mine: bool = False, **extra: Any) -> dict[str, Any]:
-    return {
-        "page": page,
-        "mine": mine,
-        "api_root": f"{get_script_prefix()}api/v1/",
-        "flower_url": settings.FLOWER_URL,
-        **extra,
-    }
 
 
 class DashboardLoginView(LoginView):
@@ -42,27 +35,31 @@ class DashboardLoginView(LoginView):
 
     template_name = "dashboard/login.html"
     authentication_form = AdminAuthenticationForm  # refuses non-staff accounts
-    next_page = reverse_lazy("dashboard:overview")
+
+    def get_default_redirect_url(self) -> str:
+        return reverse(home("staff").url_name)
 
 
 class UserLoginView(LoginView):
-    """Session login for every account, landing on "My videos"."""
+    """Session login for every account, landing on the first user page ("My videos")."""
 
     template_name = "dashboard/login.html"
-    next_page = reverse_lazy("dashboard:my-videos")
     extra_context = {"mine": True}
+
+    def get_default_redirect_url(self) -> str:
+        return reverse(home("mine").url_name)
 
 
 @staff_required
 def overview_page(request: HttpRequest) -> HttpResponse:
     """Throughput chart, queues, workers and periodic tasks."""
-    return render(request, "dashboard/overview.html", _page_context("overview"))
+    return render(request, "dashboard/overview.html", page_context("overview"))
 
 
 @staff_required
 def jobs_page(request: HttpRequest) -> HttpResponse:
     """Submit, follow, cancel and retry jobs."""
-    context = _page_context(
+    context = page_context(
         "jobs",
         filters={
             "statuses": JobStatus.values,
@@ -73,23 +70,11 @@ def jobs_page(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/jobs.html", context)
 
 
-@staff_required
-def videos_page(request: HttpRequest) -> HttpResponse:
-    """Upload videos and watch them being processed."""
-    return render(request, "dashboard/videos.html", _page_context("videos"))
-
-
-@user_required
-def my_videos_page(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's own videos: upload, status, player, reprocess, delete."""
-    return render(request, "dashboard/videos.html", _page_context("my-videos", mine=True))
-
-
 @user_required
 def my_jobs_page(request: HttpRequest) -> HttpResponse:
     """The signed-in user's own jobs: submit the types they may run, follow, cancel, retry."""
     types = [t.name for t in all_job_types() if request.user.is_staff or not t.staff_only]
-    context = _page_context(
+    context = page_context(
         "my-jobs", mine=True, filters={"statuses": JobStatus.values, "job_types": types}
     )
     return render(request, "dashboard/jobs.html", context)
@@ -121,3 +106,25 @@ def overview_api(request: HttpRequest) -> JsonResponse:
     if request.method != "GET":
         return _json_error(f'Method "{request.method}" not allowed.', "method_not_allowed", 405)
     return JsonResponse(overview_data())
+
+
+PAGES = (
+    DashboardPage(
+        name="overview", label="Overview", route="dashboard/", view=overview_page, order=10
+    ),
+    DashboardPage(name="jobs", label="Jobs", route="dashboard/jobs/", view=jobs_page, order=20),
+    DashboardPage(
+        name="my-jobs",
+        label="My jobs",
+        route="my/jobs/",
+        view=my_jobs_page,
+        audience="mine",
+        order=20,
+    ),
+)
+
+
+def register_pages() -> None:
+    """Add the jobs app's pages to the dashboard (from `AppConfig.ready()`)."""
+    for page in PAGES:
+        register_page(page)

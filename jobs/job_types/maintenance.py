@@ -36,7 +36,12 @@ def check_stuck_jobs(run: JobRun) -> dict[str, Any]:
     }
 
 
-@shared_task(name="jobs.maintenance.reap_dead_workers", ignore_result=True, time_limit=60)
+@shared_task(
+    name="jobs.maintenance.reap_dead_workers",
+    queue="maintenance",
+    ignore_result=True,
+    time_limit=60,
+)
 def reap_dead_workers() -> dict[str, int]:
     """Requeue the jobs of dead workers; safe to run often and twice at once (row locks).
 
