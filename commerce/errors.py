@@ -1,20 +1,24 @@
-"""Errors commerce services raise; each renders as a clear 4xx through the API."""
+"""Errors commerce services raise; config.api_errors turns each kind into its HTTP status."""
 
-from rest_framework import status
-from rest_framework.exceptions import APIException
+from config.errors import (
+    Conflict,
+    InvalidRequest,
+    LimitReached,
+    NotAllowed,
+    ServiceError,
+    Unavailable,
+    UpstreamRefused,
+)
 
 
-class CommerceError(APIException):
+class CommerceError(ServiceError):
     """Base class: a request the shop cannot carry out as asked."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "commerce_error"
-    default_detail = "The request cannot be carried out."
+    code = "commerce_error"
 
 
-class InsufficientStock(CommerceError):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "insufficient_stock"
+class InsufficientStock(Conflict, CommerceError):
+    code = "insufficient_stock"
 
     def __init__(self, *, sku: str, name: str, requested: int, available: int) -> None:
         self.sku = sku
@@ -24,9 +28,8 @@ class InsufficientStock(CommerceError):
         )
 
 
-class ProductUnavailable(CommerceError):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "product_unavailable"
+class ProductUnavailable(Conflict, CommerceError):
+    code = "product_unavailable"
 
     @classmethod
     def off_sale(cls, product_id: int) -> "ProductUnavailable":
@@ -34,52 +37,45 @@ class ProductUnavailable(CommerceError):
         return cls(f"Product {product_id} is not for sale.")
 
 
-class InvalidStateTransition(CommerceError):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "invalid_state"
+class InvalidStateTransition(Conflict, CommerceError):
+    code = "invalid_state"
 
 
-class PaymentProviderUnavailable(CommerceError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "provider_unavailable"
+class PaymentProviderUnavailable(Unavailable, CommerceError):
+    code = "provider_unavailable"
 
 
-class PaymentProviderError(CommerceError):
+class PaymentProviderError(UpstreamRefused, CommerceError):
     """The payment provider refused a call we made for the client (bad key, bad request)."""
 
-    status_code = status.HTTP_502_BAD_GATEWAY
-    default_code = "provider_error"
+    code = "provider_error"
 
 
-class NotAStreamHost(CommerceError):
-    status_code = status.HTTP_403_FORBIDDEN
-    default_code = "not_a_stream_host"
-    default_detail = (
+class NotAStreamHost(NotAllowed, CommerceError):
+    code = "not_a_stream_host"
+    default_message = (
         "Only staff and members of the stream_hosts group can host live streams; "
         "ask an operator to add you to the group."
     )
 
 
-class InvalidOrderRequest(CommerceError):
-    default_code = "invalid_order"
+class InvalidOrderRequest(InvalidRequest, CommerceError):
+    code = "invalid_order"
 
 
-class WebhookRejected(CommerceError):
+class WebhookRejected(InvalidRequest, CommerceError):
     """A payment callback that is not processed: bad signature, malformed or unknown order."""
 
     def __init__(self, detail: str, *, code: str) -> None:
-        super().__init__(detail, code)
-        self.reason_code = code
+        super().__init__(detail, code=code)
 
 
-class OtpRateLimited(CommerceError):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "otp_rate_limited"
+class OtpRateLimited(LimitReached, CommerceError):
+    code = "otp_rate_limited"
 
     def __init__(self, detail: str, *, wait_seconds: int) -> None:
-        super().__init__(detail)
-        self.wait = wait_seconds
+        super().__init__(detail, retry_after=wait_seconds)
 
 
-class OtpInvalid(CommerceError):
-    default_code = "otp_invalid"
+class OtpInvalid(InvalidRequest, CommerceError):
+    code = "otp_invalid"

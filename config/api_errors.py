@@ -6,7 +6,6 @@ where `errors` maps field names to messages for validation failures.
 """
 
 import logging
-from typing import Any
 
 from django.db import DataError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,20 +14,19 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.errors import (
+    Conflict,
+    InvalidRequest,
+    LimitReached,
+    Missing,
+    NotAllowed,
+    ServiceError,
+    Unavailable,
+    UpstreamRefused,
+    first_message,
+)
+
 logger = logging.getLogger(__name__)
-
-
-def _first_message(errors: Any) -> str:
-    """Return the first human message in a nested DRF error structure."""
-    if isinstance(errors, dict):
-        for field, value in errors.items():
-            message = _first_message(value)
-            if field in ("non_field_errors", "detail"):
-                return message
-            return f"{field}: {message}"
-    if isinstance(errors, list) and errors:
-        return _first_message(errors[0])
-    return str(errors)
 
 
 def _out_of_range(exc: Exception, context: dict) -> Response:
@@ -56,8 +54,37 @@ def _database_unavailable(exc: Exception, context: dict) -> Response:
     return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
 
 
+# The one place a kind of service failure becomes an HTTP status.
+SERVICE_ERROR_STATUS: dict[type[ServiceError], int] = {
+    InvalidRequest: status.HTTP_400_BAD_REQUEST,
+    NotAllowed: status.HTTP_403_FORBIDDEN,
+    Missing: status.HTTP_404_NOT_FOUND,
+    Conflict: status.HTTP_409_CONFLICT,
+    LimitReached: status.HTTP_429_TOO_MANY_REQUESTS,
+    UpstreamRefused: status.HTTP_502_BAD_GATEWAY,
+    Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+    ServiceError: status.HTTP_400_BAD_REQUEST,
+}
+
+
+def service_error_status(exc: ServiceError) -> int:
+    """The HTTP status of a service error: that of the first kind in its class's MRO."""
+    for kind in type(exc).__mro__:
+        if kind in SERVICE_ERROR_STATUS:
+            return SERVICE_ERROR_STATUS[kind]
+    return status.HTTP_400_BAD_REQUEST
+
+
+def _service_error(exc: ServiceError) -> Response:
+    body = {"detail": exc.message, "code": exc.code, "errors": exc.errors}
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+    return Response(body, status=service_error_status(exc), headers=headers)
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """Render DRF exceptions in the project's error body."""
+    """Render service errors and DRF exceptions in the project's error body."""
+    if isinstance(exc, ServiceError):
+        return _service_error(exc)
     if isinstance(exc, OverflowError | DataError):
         # The last line of defence: fields are bounded where they are declared.
         return _out_of_range(exc, context)
@@ -69,7 +96,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
         errors = data if isinstance(data, dict) else {"non_field_errors": data}
-        body = {"detail": _first_message(errors), "code": "invalid", "errors": errors}
+        body = {"detail": first_message(errors), "code": "invalid", "errors": errors}
     else:
         detail = data.get("detail", data) if isinstance(data, dict) else data
         code = getattr(getattr(exc, "detail", None), "code", None) or getattr(

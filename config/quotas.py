@@ -8,16 +8,15 @@ cannot both take the last slot.
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from rest_framework import status
-from rest_framework.exceptions import APIException
+
+from config.errors import LimitReached
 
 
-class QuotaExceeded(APIException):
+class QuotaExceeded(LimitReached):
     """The account already holds as many of something as it may."""
 
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "quota_exceeded"
-    default_detail = "You have reached a limit of your account."
+    code = "quota_exceeded"
+    default_message = "You have reached a limit of your account."
 
 
 def is_limited(user: AbstractBaseUser | None) -> bool:

@@ -13,10 +13,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
-from rest_framework.exceptions import ValidationError
 
+from config.errors import ServiceError
 from jobs import services
-from jobs.errors import JobStateError
 from jobs.models import ProcessingJob, WorkerHeartbeat
 
 STATUS_COLOURS = {
@@ -34,12 +33,6 @@ def _pretty_json(value: Any) -> str:
         return "-"
     text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
     return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
-
-
-def _first_error(detail: Any) -> str:
-    while isinstance(detail, dict | list) and detail:
-        detail = next(iter(detail.values())) if isinstance(detail, dict) else detail[0]
-    return str(detail)
 
 
 @admin.register(ProcessingJob)
@@ -226,10 +219,8 @@ class ProcessingJobAdmin(admin.ModelAdmin):
         for job in queryset.order_by("created_at"):
             try:
                 operation(job)
-            except JobStateError as exc:
-                refusals.append(f"{str(job.pk)[:8]}: {exc}")
-            except ValidationError as exc:  # e.g. its job type is no longer registered
-                refusals.append(f"{str(job.pk)[:8]}: {_first_error(exc.detail)}")
+            except ServiceError as exc:  # its state forbids it; its type is gone; ...
+                refusals.append(f"{str(job.pk)[:8]}: {exc.message}")
             else:
                 succeeded += 1
         if succeeded:

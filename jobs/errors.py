@@ -1,4 +1,6 @@
-"""Exceptions a job function raises to tell the engine what happened."""
+"""Exceptions a job function raises to tell the engine what happened, and the engine's own."""
+
+from config.errors import Conflict
 
 
 class PermanentJobError(Exception):
@@ -30,5 +32,5 @@ def people_message(exc: BaseException, *, transient: bool) -> str:
     )
 
 
-class JobStateError(Exception):
+class JobStateError(Conflict):
     """An operation that the job's current status does not allow (e.g. cancel a finished job)."""

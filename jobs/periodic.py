@@ -19,6 +19,8 @@ from django_celery_beat.models import (
     PeriodicTasks,
 )
 
+from jobs.registry import task_route
+
 
 @dataclass(frozen=True)
 class PeriodicSchedule:
@@ -27,6 +29,7 @@ class PeriodicSchedule:
     cron: str | None = None  # "minute hour day_of_month month_of_year day_of_week", UTC
     every_seconds: int | None = None
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # None (the rule): the queue of the task's job type, from `jobs.registry.task_route`.
     queue: str | None = None
     description: str = ""
 
@@ -78,11 +81,19 @@ def _schedule_fields(schedule: PeriodicSchedule) -> dict[str, Any]:
     return {"interval": interval, "crontab": None}
 
 
+def schedule_queue(schedule: PeriodicSchedule) -> str | None:
+    """The queue a schedule sends to: its own if it names one, else its task's route."""
+    if schedule.queue:
+        return schedule.queue
+    route = task_route(schedule.task)
+    return route["queue"] if route else None
+
+
 def _desired(schedule: PeriodicSchedule) -> dict[str, Any]:
     return {
         "task": schedule.task,
         "kwargs": json.dumps(schedule.kwargs, sort_keys=True),
-        "queue": schedule.queue,
+        "queue": schedule_queue(schedule),
         "description": schedule.description,
         "enabled": True,
         **_schedule_fields(schedule),

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from config.pagination import LargeTablePagination
 from config.parsers import StrictJSONParser
 from jobs import selectors, services
-from jobs.errors import JobStateError
 from jobs.filters import JobFilter
 from jobs.models import ProcessingJob
 from jobs.registry import submittable_job_types
@@ -26,12 +25,6 @@ from jobs.serializers import (
     QueueStatisticsSerializer,
     job_type_summary,
 )
-
-
-class JobConflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The job's current status does not allow this."
-    default_code = "conflict"
 
 
 class JobPagination(LargeTablePagination):
@@ -129,10 +122,7 @@ class JobViewSet(
         job = self.get_object()
         if force and not request.user.is_staff:
             raise PermissionDenied("Only staff can force-cancel a job; cancel without force.")
-        try:
-            job = services.job_cancel(job=job, force=force)
-        except JobStateError as exc:
-            raise JobConflict(str(exc)) from exc
+        job = services.job_cancel(job=job, force=force)  # 409 when its state forbids it
         code = status.HTTP_200_OK if job.is_final else status.HTTP_202_ACCEPTED
         return Response(JobSerializer(job, context=self.get_serializer_context()).data, code)
 
@@ -152,12 +142,9 @@ class JobViewSet(
         if not request.user.is_staff and not _user_submittable(job.job_type):
             # Jobs started by another app belong to its workflow (e.g. re-upload a video).
             raise PermissionDenied(f"Only staff can retry {job.job_type} jobs.")
-        try:
-            with transaction.atomic():
-                services.user_jobs_quota_check(user=request.user)
-                new_job = services.job_retry(job=job, created_by=request.user)
-        except JobStateError as exc:
-            raise JobConflict(str(exc)) from exc
+        with transaction.atomic():
+            services.user_jobs_quota_check(user=request.user)
+            new_job = services.job_retry(job=job, created_by=request.user)
         body = JobSerializer(new_job, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -3,8 +3,8 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from rest_framework.exceptions import ValidationError
 
+from config.errors import ServiceError
 from notifications import services
 from notifications.models import (
     Notification,
@@ -106,9 +106,8 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             try:
                 services.webhook_delivery_redeliver(delivery=delivery)
                 sent += 1
-            except ValidationError as exc:
-                detail = exc.detail.get("detail") if isinstance(exc.detail, dict) else exc.detail
-                self.message_user(request, f"{delivery.pk}: {detail}", level=messages.WARNING)
+            except ServiceError as exc:
+                self.message_user(request, f"{delivery.pk}: {exc.message}", level=messages.WARNING)
         self.message_user(request, f"Queued {sent} redelivery(ies).")
 
 

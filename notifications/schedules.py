@@ -7,7 +7,6 @@ SCHEDULES = [
         name="notifications: dispatch due webhook retries",
         task="notifications.webhooks.dispatch_due_deliveries",
         every_seconds=120,
-        queue="default",
         description=(
             "Start webhook attempts whose retry is due: waits longer than 15 minutes, and any "
             "retry whose timer message was lost."
@@ -17,7 +16,6 @@ SCHEDULES = [
         name="notifications: prune delivered webhooks",
         task="notifications.webhooks.prune_deliveries",
         cron="30 3 * * *",
-        queue="default",
         description="Delete successful webhook deliveries older than "
         "WEBHOOK_DELIVERY_RETENTION_DAYS.",
     ),

@@ -4,14 +4,13 @@ from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.throttling import UserRateThrottle
 
-from jobs.errors import JobStateError
 from videos import selectors, storage
 from videos.filters import VideoFilter
 from videos.links import rendition_url
@@ -32,17 +31,10 @@ from videos.services import (
     video_thumbnail_request,
     video_update,
 )
-from videos.services.thumbnails import ThumbnailTimeOutOfRange
 from videos.validation import VideoUploadHandler
 
 UPLOAD_ACTIONS = ("create", "upload")
 UPLOAD_ACCEPTED = "Upload accepted; the video is being processed."
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the video."
-    default_code = "conflict"
 
 
 class StorageDown(APIException):
@@ -156,10 +148,7 @@ class VideoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     def reprocess(self, request: Request, pk: str | None = None) -> Response:
         video = self.get_object()
-        try:
-            job = video_reprocess(video=video, requested_by=request.user)
-        except JobStateError as exc:
-            raise Conflict(str(exc)) from None
+        job = video_reprocess(video=video, requested_by=request.user)  # 409 while busy
         body = {
             "video_id": video.pk,
             "job_id": job.pk,
@@ -179,12 +168,8 @@ class VideoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer = ThumbnailRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         at = serializer.validated_data["at_seconds"]
-        try:
-            job = video_thumbnail_request(video=video, at_seconds=at, requested_by=request.user)
-        except ThumbnailTimeOutOfRange as exc:
-            raise ValidationError({"at_seconds": [str(exc)]}) from None
-        except JobStateError as exc:
-            raise Conflict(str(exc)) from None
+        # 400 for a time outside the video, 409 while it is not ready or busy
+        job = video_thumbnail_request(video=video, at_seconds=at, requested_by=request.user)
         body = {
             "video_id": video.pk,
             "at_seconds": at,

@@ -96,7 +96,7 @@ class OrderAdmin(admin.ModelAdmin):
                 action(order=order, by=request.user)
                 changed += 1
             except CommerceError as exc:
-                self.message_user(request, f"{order.number}: {exc.detail}", messages.WARNING)
+                self.message_user(request, f"{order.number}: {exc.message}", messages.WARNING)
         if changed:
             self.message_user(request, f"{changed} order(s) {done}.", messages.SUCCESS)
 

@@ -96,6 +96,6 @@ class RefundAdmin(admin.ModelAdmin):
             try:
                 done += refund_confirm_manual(refund=refund, by=request.user)
             except CommerceError as exc:
-                self.message_user(request, str(exc.detail), messages.WARNING)
+                self.message_user(request, exc.message, messages.WARNING)
         if done:
             self.message_user(request, f"{done} refund(s) confirmed.", messages.SUCCESS)

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from rest_framework.exceptions import ValidationError
 
 from commerce.errors import ProductUnavailable
 from commerce.models import OrderItem, Product
 from commerce.money import currency_exponent
+from config.errors import InvalidRequest
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 EDITABLE_FIELDS = ("sku", "name", "price", "currency", "stock", "active")
@@ -18,13 +18,13 @@ EDITABLE_FIELDS = ("sku", "name", "price", "currency", "stock", "active")
 
 def _check_money(price: Decimal, currency: str) -> None:
     if not _CURRENCY.fullmatch(currency):
-        raise ValidationError({"currency": ["Use a three-letter ISO 4217 code, e.g. TWD."]})
+        raise InvalidRequest(errors={"currency": ["Use a three-letter ISO 4217 code, e.g. TWD."]})
     exponent = currency_exponent(currency)
     if exponent > 2:
-        raise ValidationError({"currency": [f"{currency} uses 3 decimals; prices have 2."]})
+        raise InvalidRequest(errors={"currency": [f"{currency} uses 3 decimals; prices have 2."]})
     if price != price.quantize(Decimal(1).scaleb(-exponent)):
-        raise ValidationError(
-            {"price": [f"{currency} prices can have at most {exponent} decimal places."]}
+        raise InvalidRequest(
+            errors={"price": [f"{currency} prices can have at most {exponent} decimal places."]}
         )
 
 
@@ -42,7 +42,7 @@ def product_create(
     currency = (currency or settings.SHOP_CURRENCY).upper()
     _check_money(price, currency)
     if Product.objects.filter(sku=sku).exists():
-        raise ValidationError({"sku": [f"A product with SKU {sku} already exists."]})
+        raise InvalidRequest(errors={"sku": [f"A product with SKU {sku} already exists."]})
     return Product.objects.create(
         sku=sku, name=name, price=price, currency=currency, stock=stock, active=active
     )
@@ -61,7 +61,9 @@ def product_update(*, product: Product, **changes: Any) -> Product:
         "sku" in changes
         and Product.objects.filter(sku=changes["sku"]).exclude(pk=product.pk).exists()
     ):
-        raise ValidationError({"sku": [f"A product with SKU {changes['sku']} already exists."]})
+        raise InvalidRequest(
+            errors={"sku": [f"A product with SKU {changes['sku']} already exists."]}
+        )
     for field, value in changes.items():
         setattr(product, field, value)
     _check_money(product.price, product.currency)

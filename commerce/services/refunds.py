@@ -162,7 +162,7 @@ def _refund_with_stripe(refund: Refund) -> dict[str, Any]:
     except (ProviderRefused, ValueError) as exc:
         raise PermanentJobError(str(exc)) from exc
     except PaymentProviderUnavailable as exc:  # no secret key configured
-        raise PermanentJobError(str(exc.detail)) from exc
+        raise PermanentJobError(exc.message) from exc
     if result.status == "succeeded":
         refund_mark_succeeded(refund_id=refund.pk, provider_reference=result.id)
     elif result.status in ("failed", "canceled"):

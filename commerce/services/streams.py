@@ -9,11 +9,11 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from commerce.errors import InvalidStateTransition, NotAStreamHost
 from commerce.models import LiveStream, Order, StreamStatus
 from commerce.models.orders import PAID_STATUSES
+from config.errors import InvalidRequest
 from jobs.services import job_create
 from videos.models import Video
 from videos.services import (
@@ -88,7 +88,7 @@ def stream_end(
     """
     _check_live(stream)
     if recording is not None and recording_video is not None:
-        raise ValidationError("Send either a recording file or recording_video, not both.")
+        raise InvalidRequest("Send either a recording file or recording_video, not both.")
     if recording_video is not None:
         _check_recording_video(stream, recording_video)
         return _stream_end(stream=stream, original=None, video=recording_video)
@@ -106,7 +106,7 @@ def stream_end(
 
 def _check_recording_video(stream: LiveStream, video: Video) -> None:
     if video.owner_id != stream.host_id:
-        raise ValidationError({"recording_video": ["Name one of the host's own videos."]})
+        raise InvalidRequest(errors={"recording_video": ["Name one of the host's own videos."]})
 
 
 def _check_live(stream: LiveStream) -> None:

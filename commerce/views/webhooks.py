@@ -76,5 +76,5 @@ class EcpayWebhookView(_WebhookView):
         try:
             ecpay_notification_receive(params=params, remote=request.META.get("REMOTE_ADDR", ""))
         except WebhookRejected as exc:
-            return HttpResponse(f"0|{exc.detail}", status=400, content_type="text/plain")
+            return HttpResponse(f"0|{exc.message}", status=400, content_type="text/plain")
         return HttpResponse("1|OK", content_type="text/plain")

@@ -9,8 +9,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
+from config.errors import InvalidRequest
 from jobs import broker, signals
 from jobs.models import JobStatus, ProcessingJob
 from jobs.registry import JobType, UnknownJobType, get_job_type
@@ -27,7 +27,7 @@ def _validated_params(
         return params
     serializer = job_type.params_serializer(data=params, context={"user": user})
     if not serializer.is_valid():
-        raise ValidationError({"params": serializer.errors})
+        raise InvalidRequest(errors={"params": serializer.errors})
     return serializer.validated_data
 
 
@@ -53,7 +53,7 @@ def job_create(
     try:
         spec = get_job_type(job_type)
     except UnknownJobType:
-        raise ValidationError({"job_type": [f"Unknown job type {job_type!r}."]}) from None
+        raise InvalidRequest(errors={"job_type": [f"Unknown job type {job_type!r}."]}) from None
     job = ProcessingJob(
         id=job_id or uuid.uuid4(),
         job_type=spec.name,

@@ -9,8 +9,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from rest_framework.exceptions import PermissionDenied, ValidationError
 
+from config.errors import InvalidRequest, NotAllowed
 from config.quotas import is_limited, quota_check, quota_lock
 from jobs import storage
 from jobs.models import ACTIVE_STATUSES, ProcessingJob
@@ -26,12 +26,12 @@ def _submittable(job_type: str, user: AbstractBaseUser | None) -> JobType:
     try:
         spec = get_job_type(job_type)
     except UnknownJobType:
-        raise ValidationError(
-            {"job_type": [f"Unknown job type {job_type!r}; choose one of: {choices}."]}
+        raise InvalidRequest(
+            errors={"job_type": [f"Unknown job type {job_type!r}; choose one of: {choices}."]}
         ) from None
     if not spec.user_submittable:
-        raise ValidationError(
-            {
+        raise InvalidRequest(
+            errors={
                 "job_type": [
                     f"Job type {job_type!r} cannot be submitted through the API; "
                     f"choose one of: {choices}."
@@ -39,7 +39,7 @@ def _submittable(job_type: str, user: AbstractBaseUser | None) -> JobType:
             }
         )
     if spec.staff_only and not staff:
-        raise PermissionDenied(
+        raise NotAllowed(
             f"Only staff can submit {job_type!r} jobs: they act outside Reelhouse. "
             f"Choose one of: {choices}."
         )
@@ -68,23 +68,23 @@ def user_jobs_quota_check(*, user: AbstractBaseUser | None) -> None:
 
 def _check_files(spec: JobType, params: dict[str, Any], files: list[UploadedFile]) -> None:
     if spec.accepts_files == "none" and files:
-        raise ValidationError({"files": [f"Job type {spec.name!r} takes no files."]})
+        raise InvalidRequest(errors={"files": [f"Job type {spec.name!r} takes no files."]})
     if spec.accepts_files == "one" and len(files) != 1:
-        raise ValidationError(
-            {"file": [f"Job type {spec.name!r} takes exactly one file; {len(files)} given."]}
+        raise InvalidRequest(
+            errors={"file": [f"Job type {spec.name!r} takes exactly one file; {len(files)} given."]}
         )
     if spec.accepts_files == "many" and not files:
-        raise ValidationError({"files": [f"Job type {spec.name!r} takes one or more files."]})
+        raise InvalidRequest(errors={"files": [f"Job type {spec.name!r} takes one or more files."]})
     if spec.accepts_files != "none" and "files" in params:
-        raise ValidationError(
-            {"params": {"files": ["Set from the uploaded files; upload them instead."]}}
+        raise InvalidRequest(
+            errors={"params": {"files": ["Set from the uploaded files; upload them instead."]}}
         )
     for upload in files:
         # The request as a whole is capped at UPLOAD_MAX_BYTES (config/body_limits.py);
         # bigger inputs belong in the domain apps (videos use tus uploads).
         if upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
-            raise ValidationError(
-                {
+            raise InvalidRequest(
+                errors={
                     "files": [
                         f"{storage.safe_filename(upload.name or '')} is {upload.size} bytes; "
                         f"the limit is {settings.UPLOAD_MAX_BYTES} bytes."

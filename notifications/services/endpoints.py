@@ -8,8 +8,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied, ValidationError
 
+from config.errors import InvalidRequest, NotAllowed
 from notifications.models import WebhookEndpoint, WebhookEvent
 from notifications.signatures import generate_secret
 from notifications.ssrf import UnsafeTarget, check_url
@@ -25,7 +25,7 @@ def _checked_url(url: str) -> str:
             extra_ports=settings.WEBHOOK_ALLOWED_PORTS,
         )
     except UnsafeTarget as exc:
-        raise ValidationError({"url": [str(exc)]})
+        raise InvalidRequest(errors={"url": [str(exc)]})
     return url
 
 
@@ -33,8 +33,8 @@ def _checked_event_types(event_types: Iterable[str]) -> list[str]:
     chosen = list(dict.fromkeys(event_types))
     unknown = [name for name in chosen if name not in WebhookEvent.values]
     if unknown:
-        raise ValidationError(
-            {
+        raise InvalidRequest(
+            errors={
                 "event_types": [
                     f"Unknown event type(s): {', '.join(unknown)}. "
                     f"Choose from: {', '.join(WebhookEvent.values)}."
@@ -42,13 +42,13 @@ def _checked_event_types(event_types: Iterable[str]) -> list[str]:
             }
         )
     if not chosen:
-        raise ValidationError({"event_types": ["Subscribe to at least one event type."]})
+        raise InvalidRequest(errors={"event_types": ["Subscribe to at least one event type."]})
     return chosen
 
 
 def _checked_all_objects(owner: AbstractBaseUser, all_objects: bool) -> bool:
     if all_objects and not owner.is_superuser:
-        raise PermissionDenied(
+        raise NotAllowed(
             "Only superusers can subscribe an endpoint to everyone's objects (all_objects)."
         )
     return all_objects

@@ -18,8 +18,8 @@ from django.db import models, transaction
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
+from config.errors import InvalidRequest
 from jobs.errors import PermanentJobError, TransientJobError
 from jobs.models import ProcessingJob
 from jobs.services import job_create
@@ -57,10 +57,12 @@ def _check_recipient(channel: str, recipient: str) -> str:
         try:
             validate_email(recipient)
         except DjangoValidationError:
-            raise ValidationError({"recipient": [f"{recipient!r} is not an email address."]})
+            raise InvalidRequest(errors={"recipient": [f"{recipient!r} is not an email address."]})
     elif not PHONE_PATTERN.match(recipient.replace(" ", "")):
-        raise ValidationError(
-            {"recipient": [f"{recipient!r} is not a phone number (digits, optional leading +)."]}
+        raise InvalidRequest(
+            errors={
+                "recipient": [f"{recipient!r} is not a phone number (digits, optional leading +)."]
+            }
         )
     return recipient if channel == Channel.EMAIL else recipient.replace(" ", "")
 

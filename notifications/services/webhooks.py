@@ -23,8 +23,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
+from config.errors import InvalidRequest
 from jobs import broker
 from jobs.models import ACTIVE_STATUSES, FINAL_STATUSES, ProcessingJob
 from jobs.services import job_create
@@ -155,14 +155,10 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
         Q(pk=original.pk) | Q(redelivery_of=original), status=DeliveryStatus.PENDING
     )
     if in_flight.exists():
-        raise ValidationError(
-            {"detail": "This event is still being delivered; wait for it to finish."}
-        )
+        raise InvalidRequest("This event is still being delivered; wait for it to finish.")
     endpoint = delivery.endpoint
     if not endpoint.is_active:
-        raise ValidationError(
-            {"detail": "The endpoint is disabled; enable it before redelivering."}
-        )
+        raise InvalidRequest("The endpoint is disabled; enable it before redelivering.")
     copy = WebhookDelivery.objects.create(
         endpoint=endpoint,
         event_type=delivery.event_type,

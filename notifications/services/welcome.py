@@ -5,8 +5,8 @@ import logging
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from rest_framework.exceptions import ValidationError
 
+from config.errors import InvalidRequest
 from notifications.models import Notification
 from notifications.services.messages import notification_send
 
@@ -39,6 +39,6 @@ def send_welcome_email(*, user: AbstractBaseUser, language: str = "") -> Notific
                 related=user,
                 user=user,
             )
-    except ValidationError:
+    except InvalidRequest:
         logger.warning("no welcome email for user_id=%s: address not usable", user.pk)
         return None

@@ -30,6 +30,7 @@ from commerce.services.payments import payment_retries_schedule, payment_retry
 from commerce.services.reports import sales_report_build
 from commerce.services.streams import streams_cleanup
 from jobs.models import ProcessingJob
+from jobs.periodic import schedule_queue
 from jobs.registry import get_job_type
 from notifications.models import Notification
 from tests.commerce.factories import (
@@ -45,7 +46,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_every_schedule_runs_a_registered_job_on_the_documented_queue():
-    queues = {schedule.task: schedule.queue for schedule in SCHEDULES}
+    queues = {schedule.task: schedule_queue(schedule) for schedule in SCHEDULES}
 
     assert queues == {
         "commerce.orders.expire_unpaid_orders": "high_priority",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from rest_framework.exceptions import ValidationError
 
+from config.errors import InvalidRequest
 from jobs.models import JobStatus
 from notifications.models import Notification, NotificationStatus
 from notifications.sealing import unseal
@@ -73,7 +73,7 @@ def test_urgent_send_goes_to_the_high_priority_queue():
     [("email", "not-an-address"), ("sms", "call me"), ("sms", "12")],
 )
 def test_send_refuses_a_recipient_the_channel_cannot_reach(channel, recipient):
-    with pytest.raises(ValidationError, match="recipient"):
+    with pytest.raises(InvalidRequest, match="recipient"):
         notification_send(
             channel=channel, recipient=recipient, template="render_completed", context={}
         )

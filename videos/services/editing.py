@@ -5,8 +5,8 @@ import uuid
 from contextlib import suppress
 
 from django.db import transaction
-from rest_framework.exceptions import ValidationError
 
+from config.errors import InvalidRequest
 from jobs.errors import JobStateError
 from jobs.services import job_cancel
 from videos import selectors, storage
@@ -24,7 +24,7 @@ def video_update(
     if title is not None:
         title = title.strip()
         if not title:
-            raise ValidationError({"title": ["The title can't be blank."]})
+            raise InvalidRequest(errors={"title": ["The title can't be blank."]})
         video.title = title
         fields.append("title")
     if description is not None:

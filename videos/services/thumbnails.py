@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from config.errors import InvalidRequest
 from jobs.errors import JobStateError, PermanentJobError
 from jobs.models import ProcessingJob
 from jobs.progress import JobRun
@@ -28,8 +29,11 @@ logger = logging.getLogger(__name__)
 THUMBNAIL_JOB = "video_thumbnail"
 
 
-class ThumbnailTimeOutOfRange(ValueError):
+class ThumbnailTimeOutOfRange(InvalidRequest):
     """The requested time is not inside the video."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(errors={"at_seconds": [message]})
 
 
 def custom_thumbnail_key(video_id: uuid.UUID | str, job_id: uuid.UUID | str) -> str:
