@@ -21,9 +21,9 @@ from commerce.services.streams import (
     streams_cleanup,
     streams_refresh_live_analytics,
 )
+from jobs.base_task import job_task
 from jobs.models import ProcessingJob
 from jobs.progress import JobRun
-from jobs.registry import job_task
 
 # A lock timeout or deadlock on a busy database is worth another try.
 DB_TRANSIENT = (OperationalError,)

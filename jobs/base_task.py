@@ -1,4 +1,4 @@
-"""JobTask: the Celery base class every job task runs on.
+"""JobTask: the Celery base class every job task runs on, and `@job_task`, which declares one.
 
 It claims the job row for the delivery, runs the job function with a JobRun, and records
 the outcome: completed, failed (permanent error, time limit, out of attempts), cancelled,
@@ -19,14 +19,14 @@ from collections.abc import Callable
 from typing import Any
 
 from billiard.exceptions import SoftTimeLimitExceeded
-from celery import Task
+from celery import Task, shared_task
 from django.conf import settings
 
 from jobs import services
 from jobs.db import CONNECTION_ERRORS, reconnecting
 from jobs.errors import JobCancelled, PermanentJobError, TransientJobError, people_message
 from jobs.progress import JobRun
-from jobs.registry import get_job_type
+from jobs.registry import JobType, get_job_type, register
 
 logger = logging.getLogger(__name__)
 
@@ -112,3 +112,40 @@ class JobTask(Task):
             return {"job_id": job_id, "status": "failed"}
         reconnecting(services.job_complete, job_id=job_id, result=result)
         return {"job_id": job_id, "status": "completed"}
+
+
+def job_task(
+    *,
+    job_type: str,
+    name: str | None = None,
+    **options: Any,
+) -> "Callable[[Callable[[JobRun], Any]], Any]":
+    """Register `func(run) -> result` as job type `job_type` and return its Celery task.
+
+    The task takes one argument, the job id; the engine loads the job, moves it through
+    its states and hands `func` a `JobRun` for params, progress and cancellation. Sent with
+    keyword params and no job id (as beat does), it creates its own job row first.
+    """
+
+    def decorator(func: "Callable[[JobRun], Any]") -> Any:
+        task_name = name or f"{func.__module__}.{func.__name__}"
+        spec = JobType(name=job_type, task_name=task_name, **options)
+
+        def run(self: JobTask, job_id: str | None = None, **params: Any) -> dict[str, Any] | None:
+            return self.execute(job_id, params)
+
+        run.__name__ = func.__name__
+        run.__doc__ = func.__doc__
+        task = shared_task(
+            bind=True,
+            base=JobTask,
+            name=task_name,
+            job_function=staticmethod(func),
+            job_type_name=job_type,
+            soft_time_limit=spec.soft_time_limit,
+            time_limit=spec.time_limit,
+        )(run)
+        register(spec)
+        return task
+
+    return decorator

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from celery import shared_task
+from celery import current_app
+
+from jobs.broker import broker_priority
 
 if TYPE_CHECKING:
     from rest_framework.serializers import Serializer
 
     from jobs.models import ProcessingJob
-    from jobs.progress import JobRun
 
 
 class UnknownJobType(LookupError):
@@ -94,10 +95,6 @@ def task_route(name: str, task: Any = None) -> dict[str, Any] | None:
     `send_task` by name); `jobs.services` publishes jobs with the same values. A plain task
     (no job type) declares its queue with `shared_task(queue=...)`.
     """
-    from celery import current_app
-
-    from jobs.broker import broker_priority
-
     task = task or current_app.tasks.get(name)
     job_type = job_type_of_task(name, task)
     if job_type is not None:
@@ -109,42 +106,3 @@ def task_route(name: str, task: Any = None) -> dict[str, Any] | None:
 def submittable_job_types(*, staff: bool) -> list[JobType]:
     """The job types a user may submit through the API (staff also get staff-only ones)."""
     return [jt for jt in all_job_types() if jt.user_submittable and (staff or not jt.staff_only)]
-
-
-def job_task(
-    *,
-    job_type: str,
-    name: str | None = None,
-    **options: Any,
-) -> "Callable[[Callable[[JobRun], Any]], Any]":
-    """Register `func(run) -> result` as job type `job_type` and return its Celery task.
-
-    The task takes one argument, the job id; the engine loads the job, moves it through
-    its states and hands `func` a `JobRun` for params, progress and cancellation. Sent with
-    keyword params and no job id (as beat does), it creates its own job row first.
-    """
-
-    def decorator(func: "Callable[[JobRun], Any]") -> Any:
-        from jobs.base_task import JobTask
-
-        task_name = name or f"{func.__module__}.{func.__name__}"
-        spec = JobType(name=job_type, task_name=task_name, **options)
-
-        def run(self: JobTask, job_id: str | None = None, **params: Any) -> dict[str, Any] | None:
-            return self.execute(job_id, params)
-
-        run.__name__ = func.__name__
-        run.__doc__ = func.__doc__
-        task = shared_task(
-            bind=True,
-            base=JobTask,
-            name=task_name,
-            job_function=staticmethod(func),
-            job_type_name=job_type,
-            soft_time_limit=spec.soft_time_limit,
-            time_limit=spec.time_limit,
-        )(run)
-        register(spec)
-        return task
-
-    return decorator

@@ -10,10 +10,9 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections
 
-from jobs.base_task import JobTask
+from jobs.base_task import JobTask, job_task
 from jobs.errors import PermanentJobError
 from jobs.progress import JobRun
-from jobs.registry import job_task
 from jobs.services import job_adopt
 from notifications.services import events, messages, renders, webhooks
 

@@ -6,9 +6,9 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
+from jobs.base_task import job_task
 from jobs.errors import JobStateError
 from jobs.progress import JobRun
-from jobs.registry import job_task
 from videos.media import workdirs
 from videos.models import Video
 from videos.services import (

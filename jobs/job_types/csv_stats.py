@@ -11,9 +11,9 @@ from django.core.files.storage import default_storage
 from rest_framework import serializers
 
 from config.celery import USER_JOBS_QUEUE
+from jobs.base_task import job_task
 from jobs.errors import PermanentJobError
 from jobs.progress import JobRun
-from jobs.registry import job_task
 
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 MAX_COLUMNS = 500

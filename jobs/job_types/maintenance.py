@@ -6,9 +6,9 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
+from jobs.base_task import job_task
 from jobs.locks import maintenance_lock
 from jobs.progress import JobRun
-from jobs.registry import job_task
 from jobs.services import jobs_cleanup, jobs_reap_dead_workers, jobs_requeue_stuck
 
 

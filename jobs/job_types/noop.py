@@ -7,8 +7,8 @@ from typing import Any
 
 from celery import shared_task
 
+from jobs.base_task import job_task
 from jobs.progress import JobRun
-from jobs.registry import job_task
 
 
 @job_task(

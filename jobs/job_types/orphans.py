@@ -4,11 +4,11 @@ import uuid
 from typing import Any
 
 from jobs import storage
+from jobs.base_task import job_task
 from jobs.locks import maintenance_lock
 from jobs.models import ProcessingJob
 from jobs.orphans import FileOwner, orphan_files_sweep, register_file_owner
 from jobs.progress import JobRun
-from jobs.registry import job_task
 
 
 def _job_id_of(name: str) -> uuid.UUID | None:

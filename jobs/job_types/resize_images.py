@@ -18,9 +18,9 @@ from rest_framework import serializers
 
 from config.celery import USER_JOBS_QUEUE
 from jobs import storage
+from jobs.base_task import job_task
 from jobs.errors import PermanentJobError
 from jobs.progress import JobRun
-from jobs.registry import job_task
 
 SIZE_PATTERN = re.compile(r"^(\d{1,4})x(\d{1,4})$")
 MAX_SIDE = 4096

@@ -16,9 +16,9 @@ from django.core.validators import validate_email
 from rest_framework import serializers
 
 from config.celery import USER_JOBS_QUEUE
+from jobs.base_task import job_task
 from jobs.errors import PermanentJobError, TransientJobError
 from jobs.progress import JobRun
-from jobs.registry import job_task
 
 MAX_RECIPIENTS = 100
 

@@ -7,9 +7,9 @@ from django.conf import settings
 from rest_framework import serializers
 
 from config.celery import USER_JOBS_QUEUE
+from jobs.base_task import job_task
 from jobs.errors import PermanentJobError, TransientJobError
 from jobs.progress import JobRun
-from jobs.registry import job_task
 
 
 class SleepParams(serializers.Serializer):

@@ -2,8 +2,8 @@
 
 from typing import Any
 
+from jobs.base_task import job_task
 from jobs.progress import JobRun
-from jobs.registry import job_task
 from videos.storage import StorageUnavailable
 from videos.uploads.services import multipart_uploads_abort_stale, tus_uploads_expire
 
