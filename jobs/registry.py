@@ -1,6 +1,6 @@
 """The job-type registry: name -> Celery task, params serializer, queue, limits.
 
-Apps register their job types with the `job_task` decorator in their `tasks.py`
+Apps register their job types with the `jobs.base_task.job_task` decorator in their `tasks.py`
 (imported from `AppConfig.ready()`), so the jobs app never imports them.
 """
 
