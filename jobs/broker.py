@@ -45,16 +45,15 @@ def publish(
     celery_app.send_task(task_name, args=[job_id], **options)
 
 
-def publish_timer(*, task_name: str, args: list[str], countdown: float, queue: str) -> bool:
+def publish_timer(*, task_name: str, args: list[str], countdown: float) -> bool:
     """Send a wake-up message that is not a job (e.g. a webhook retry's timer); never raise.
 
     Only for work whose durable record is a row a periodic sweep also reads, so a lost
-    timer only delays it. Jobs are published by `jobs.services.job_publish`.
+    timer only delays it. Jobs are published by `jobs.services.job_publish`. The queue is
+    the task's own (`jobs.registry.task_route`, Celery's router).
     """
     try:
-        celery_app.send_task(
-            task_name, args=args, countdown=countdown, queue=queue, routing_key=queue
-        )
+        celery_app.send_task(task_name, args=args, countdown=countdown)
     except Exception:  # the sweep finds the due row
         logger.warning("timer publish failed task=%s args=%s", task_name, args, exc_info=True)
         return False

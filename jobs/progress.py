@@ -68,9 +68,3 @@ class JobRun:
                 pk=self.job.pk, status=JobStatus.RUNNING, cancel_requested_at__isnull=True
             ).exists
         )
-
-    def check_cancelled(self) -> None:
-        """Raise JobCancelled if the job was cancelled."""
-        self._last_cancel_check = 0.0
-        if self.should_cancel():
-            raise JobCancelled(f"Job {self.job_id} was cancelled.")

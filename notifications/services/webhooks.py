@@ -311,7 +311,6 @@ def _schedule(delivery: WebhookDelivery, delay: float) -> None:
                 task_name=DISPATCH_TASK,
                 args=[str(delivery.pk)],
                 countdown=delay,
-                queue="default",
             )
         )
     logger.info("webhook retry delivery_id=%s in %.1fs", delivery.pk, delay)

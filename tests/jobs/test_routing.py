@@ -22,6 +22,12 @@ def test_a_plain_task_goes_to_the_queue_it_declares_else_to_default():
     assert _route("jobs.bench.raw_noop")["queue"].name == "default"
 
 
+def test_a_webhook_retry_timer_goes_where_its_task_says():
+    from notifications.services.webhooks import DISPATCH_TASK
+
+    assert _route(DISPATCH_TASK)["queue"].name == "default"
+
+
 def test_an_explicit_queue_wins_over_the_route():
     route = celery_app.amqp.router.route({"queue": "low_priority"}, "videos.process_video")
 
