@@ -28,6 +28,12 @@ AUDIO_CODEC = "mp4a.40.2"  # AAC-LC, what ffmpeg's aac encoder writes
 # A lower rung is smaller and capped in bitrate; a faster preset keeps the ladder cheap.
 LOWER_RUNG_PRESET = "superfast"
 LOWER_RUNG_CRF = 23
+# Keyframes come every segment (forced, the same in every rung), so x264's own scene-cut
+# keyframes only cost lookahead work here (aligned GOPs without scene cuts are usual for ABR
+# ladders), and without B-frames a rung encodes 20-30% faster. The price, measured at the
+# rungs' bitrate caps: SSIM 0.9970 instead of 0.9973 on the bench's clip and 0.8726 instead
+# of 0.8732 on hard (noisy) content; below the cap a rung spends a little more bitrate.
+LOWER_RUNG_X264_PARAMS = "scenecut=0:bframes=0"
 _UNSAFE_IN_TEE = re.compile(r"[\\':\[\]|]")
 
 

@@ -14,6 +14,7 @@ worker. A cancelled run puts the video back to `ready` if an earlier run left re
 
 import logging
 import posixpath
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -56,25 +57,46 @@ MISSING_ORIGINAL = "The video's original file is missing from storage; upload it
 
 def video_process(*, run: JobRun) -> dict[str, Any]:
     """Turn the job's video into its renditions and mark it ready."""
+    steps = _Steps()
     video = _claim(video_id=_video_id(run.job), job=run.job)
     workdirs.sweep()  # what a killed run on this host left behind
     with workdirs.work_dir(str(video.pk)) as workdir:
         run.progress(1, "Fetching the original", force=True)
         source = _fetch(video.original_key, workdir)
+        steps.done("fetch")
         run.progress(PROBE_AT, "Reading the video", force=True)
         metadata = _probe(video, source)
+        steps.done("probe")
         renditions = _transcode(run, source, workdir / "out", metadata, video.thumbnail_at)
+        steps.done("transcode")
         run.progress(STORE_FROM, "Storing the renditions", force=True)
         keys = _store(run, video.pk, renditions)
+        steps.done("store")
     if not _publish(video_id=video.pk, job=run.job, keys=keys):
         raise JobCancelled(f"Video {video.pk} was deleted or handed to another job.")
-    logger.info("video ready video_id=%s job_id=%s", video.pk, run.job_id)
+    steps.done("publish")
+    logger.info("video ready video_id=%s job_id=%s (%s)", video.pk, run.job_id, steps)
     return {
         "video_id": str(video.pk),
         **keys,
         "remuxed": renditions.remuxed,
         "metadata": metadata.as_dict(),
     }
+
+
+class _Steps:
+    """Seconds each step of a run took, for the log line that says the video is ready."""
+
+    def __init__(self) -> None:
+        self._last = time.monotonic()
+        self._seconds: dict[str, float] = {}
+
+    def done(self, step: str) -> None:
+        now = time.monotonic()
+        self._seconds[step], self._last = now - self._last, now
+
+    def __str__(self) -> str:
+        return " ".join(f"{step}={seconds:.2f}s" for step, seconds in self._seconds.items())
 
 
 def _video_id(job: ProcessingJob) -> str:
