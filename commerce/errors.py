@@ -66,9 +66,6 @@ class InvalidOrderRequest(InvalidRequest, CommerceError):
 class WebhookRejected(InvalidRequest, CommerceError):
     """A payment callback that is not processed: bad signature, malformed or unknown order."""
 
-    def __init__(self, detail: str, *, code: str) -> None:
-        super().__init__(detail, code=code)
-
 
 class OtpRateLimited(LimitReached, CommerceError):
     code = "otp_rate_limited"

@@ -1,22 +1,20 @@
 """Receivers for other apps' signals: each one writes the announcement's job (an outbox row)
 in the sender's transaction; the job is published when that transaction commits."""
 
-import importlib
-import logging
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_save
 
+from commerce import signals as commerce_signals
 from jobs.models import ProcessingJob
 from jobs.signals import job_failed
 from notifications.models import WebhookEvent
 from notifications.services.events import event_announce_enqueue, is_silent_job_type
 from notifications.services.messages import notification_send
 from notifications.services.welcome import send_welcome_email
-
-logger = logging.getLogger(__name__)
+from videos import signals as video_signals
 
 
 def on_job_failed(sender, job: ProcessingJob, **kwargs) -> None:
@@ -70,27 +68,17 @@ def on_user_saved(sender, instance, created: bool = False, raw: bool = False, **
         send_welcome_email(user=instance)
 
 
-def _signals_module(name: str):
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        logger.warning("%s is missing; its webhook events are not sent", name)
-        return None
-
-
 def connect_all() -> None:
     """Connect the receivers (called from AppConfig.ready)."""
     job_failed.connect(on_job_failed, dispatch_uid="notifications.on_job_failed")
     post_save.connect(
         on_user_saved, sender=get_user_model(), dispatch_uid="notifications.welcome_new_user"
     )
-    if videos := _signals_module("videos.signals"):
-        videos.video_ready.connect(on_video_ready, dispatch_uid="notifications.on_video_ready")
-        videos.video_failed.connect(on_video_failed, dispatch_uid="notifications.on_video_failed")
-    if commerce := _signals_module("commerce.signals"):
-        commerce.order_paid.connect(on_order_paid, dispatch_uid="notifications.on_order_paid")
-        commerce.message_requested.connect(
-            on_message_requested, dispatch_uid="notifications.on_commerce_message"
-        )
+    video_signals.video_ready.connect(on_video_ready, dispatch_uid="notifications.on_video_ready")
+    video_signals.video_failed.connect(
+        on_video_failed, dispatch_uid="notifications.on_video_failed"
+    )
+    commerce_signals.order_paid.connect(on_order_paid, dispatch_uid="notifications.on_order_paid")
+    commerce_signals.message_requested.connect(
+        on_message_requested, dispatch_uid="notifications.on_commerce_message"
+    )

@@ -8,8 +8,6 @@ import requests
 
 from tests.servers import ServerProcess, free_port, test_database_url, unique_name
 
-__all__ = ["free_port"]  # re-exported for the multi-host test
-
 
 def delete_broker_keys(broker_url: str, keyprefix: str) -> None:
     """Remove what processes on `TEST_BROKER_KEYPREFIX` left in Redis (their own keys only)."""

@@ -26,11 +26,11 @@ from config.celery import QUEUE_NAMES
 from jobs.models import JobStatus, ProcessingJob
 from tests import workers as test_workers
 from tests.hosts import Forwarder, Hosts, NamespacesUnavailable
-from tests.servers import others_stopped
+from tests.servers import free_port, others_stopped
 from tests.videos import clips
 from tests.videos.test_s3_worker import S3Bucket, moto_s3
 from tests.waiting import wait_for, wait_for_jobs_to_settle
-from tests.webs import WebProcess, delete_broker_keys, free_port
+from tests.webs import WebProcess, delete_broker_keys
 from tests.workers import WorkerProcess
 from videos.models import Video, VideoStatus
 
