@@ -148,12 +148,12 @@ def run_main_alone(src: Path, out: Path, threads: int) -> None:
 
 def run_seed(src: Path, out: Path, threads: int) -> None:
     """The seeds' approach: the three renditions with three sequential ffmpeg runs."""
+    from videos.media.filtergraph import PROXY_FPS
     from videos.media.transcode import (
         MAIN_AUDIO_BITRATE,
         MAIN_CRF,
         PROXY_AUDIO_BITRATE,
         PROXY_CRF,
-        PROXY_FPS,
         X264_PRESET,
     )
 
