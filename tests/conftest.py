@@ -14,6 +14,8 @@ from django.test import Client, testcases
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+from tests.s3_buckets import S3Bucket, new_bucket
+from tests.servers import moto_server
 from tests.waiting import wait_for_jobs_to_settle
 from tests.workers import WorkerProcess
 
@@ -128,6 +130,14 @@ def staff_client(staff_user) -> APIClient:
     client = APIClient()
     client.force_authenticate(staff_user)
     return client
+
+
+@pytest.fixture(scope="module")
+def moto_s3() -> Iterator[tuple[S3Bucket, dict[str, str]]]:
+    """A moto S3 server with a fresh bucket (one per test module), and the environment that
+    points storage at it (tests/s3_buckets.py)."""
+    with moto_server() as endpoint:
+        yield new_bucket(endpoint)
 
 
 @pytest.fixture(scope="session")
