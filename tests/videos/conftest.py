@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from jobs import registry
-from tests.s3_buckets import S3Bucket, use_s3_storage
+from tests.s3_buckets import S3Bucket
 from tests.videos import clips
 from tests.workers import WorkerProcess
 
@@ -79,7 +79,7 @@ def tus_dir(settings, tmp_path) -> Path:
     return settings.TUS_UPLOAD_DIR
 
 
-# --- S3 (moto's S3 HTTP server: the moto_s3 fixture of tests/conftest.py) ----------------
+# --- S3 (moto's S3 HTTP server: moto_s3 and s3_storage in tests/conftest.py) -----------
 
 
 @pytest.fixture
@@ -87,18 +87,6 @@ def small_parts(settings) -> int:
     """Multipart uploads to S3 in parts of 5 MiB (S3's smallest)."""
     settings.S3_MULTIPART_PART_SIZE = 5 * MiB
     return 5 * MiB
-
-
-@pytest.fixture
-def s3_storage(moto_s3, settings) -> Iterator[S3Bucket]:
-    """This process's default storage is the module's moto bucket (no worker reads it).
-
-    The module shares the bucket: multipart uploads a test leaves open are aborted after it.
-    """
-    bucket, env = moto_s3
-    use_s3_storage(settings, env)
-    yield bucket
-    bucket.abort_open_uploads()
 
 
 @pytest.fixture(scope="module")
