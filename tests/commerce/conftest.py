@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from commerce.providers.ecpay import check_mac_value
@@ -47,6 +48,13 @@ def _provider_settings(settings) -> None:
     settings.ECPAY_MERCHANT_ID = ECPAY_MERCHANT_ID
     settings.ECPAY_HASH_KEY = ECPAY_HASH_KEY
     settings.ECPAY_HASH_IV = ECPAY_HASH_IV
+
+
+@pytest.fixture
+def host(user):
+    """The signed-in user, made a member of the stream_hosts group."""
+    user.groups.add(Group.objects.get_or_create(name="stream_hosts")[0])
+    return user
 
 
 def stripe_event(
