@@ -14,6 +14,8 @@ from django.test import Client, testcases
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+from tests.s3_buckets import S3Bucket, new_bucket, use_s3_storage
+from tests.servers import moto_server
 from tests.waiting import wait_for_jobs_to_settle
 from tests.workers import WorkerProcess
 
@@ -128,6 +130,26 @@ def staff_client(staff_user) -> APIClient:
     client = APIClient()
     client.force_authenticate(staff_user)
     return client
+
+
+@pytest.fixture(scope="module")
+def moto_s3() -> Iterator[tuple[S3Bucket, dict[str, str]]]:
+    """A moto S3 server with a fresh bucket (one per test module), and the environment that
+    points storage at it (tests/s3_buckets.py)."""
+    with moto_server() as endpoint:
+        yield new_bucket(endpoint)
+
+
+@pytest.fixture
+def s3_storage(moto_s3, settings) -> Iterator[S3Bucket]:
+    """This process's default storage is the module's moto bucket (no worker reads it).
+
+    The module shares the bucket: multipart uploads a test leaves open are aborted after it.
+    """
+    bucket, env = moto_s3
+    use_s3_storage(settings, env)
+    yield bucket
+    bucket.abort_open_uploads()
 
 
 @pytest.fixture(scope="session")

@@ -28,8 +28,9 @@ ALLOWED: dict[str, frozenset[str]] = {
 APPS = tuple(ALLOWED)
 
 # The composition root: settings (INSTALLED_APPS, backend dotted paths, the beat scheduler)
-# and the root URLconf (each app's urls) are where the apps are put together.
-COMPOSITION_ROOT = frozenset({"config/settings.py", "config/urls.py"})
+# and the root URLconf (each app's urls) are where the apps are put together: every module
+# of the settings package, and config/urls.py.
+COMPOSITION_ROOT = ("config/settings/", "config/urls.py")
 
 # A dotted name, a "module:attribute" path or a model label that starts with an app name.
 _NAMING = re.compile(rf"^({'|'.join(APPS)})(?:[.:][\w.*:]*)?$")
@@ -59,7 +60,7 @@ def _violations() -> list[str]:
     found = []
     for app, path in _modules():
         relative = path.relative_to(ROOT).as_posix()
-        if relative in COMPOSITION_ROOT:
+        if relative.startswith(COMPOSITION_ROOT):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=relative)
         for line, named, what in _named_apps(tree):

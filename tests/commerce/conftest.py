@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from commerce.providers.ecpay import check_mac_value
@@ -21,8 +22,9 @@ ECPAY_HASH_IV = "EkRm7iFT261dpevs"
 STRIPE_URL = "/api/v1/webhooks/payments/stripe/"
 ECPAY_URL = "/api/v1/webhooks/payments/ecpay/"
 
-# ECPay's published ReturnURL example (its SDK), signed with the stage keys above.
-ECPAY_EXAMPLE = {
+# ECPay's published ReturnURL example (its SDK) and the CheckMacValue ECPay publishes for
+# it, signed with the stage keys above.
+ECPAY_CALLBACK = {
     "MerchantID": "3002607",
     "MerchantTradeNo": "WPLL4E341E122DB44D62",
     "PaymentDate": "2019/05/09 00:01:21",
@@ -34,8 +36,9 @@ ECPAY_EXAMPLE = {
     "TradeAmt": "500",
     "TradeDate": "2019/05/09 00:00:18",
     "TradeNo": "1905090000188278",
-    "CheckMacValue": "6E7F053EF215FC851A050A2FF01D72CBE440EA138DC3E905647985DDF236FD25",
 }
+ECPAY_CALLBACK_MAC = "6E7F053EF215FC851A050A2FF01D72CBE440EA138DC3E905647985DDF236FD25"
+ECPAY_EXAMPLE = {**ECPAY_CALLBACK, "CheckMacValue": ECPAY_CALLBACK_MAC}
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +48,13 @@ def _provider_settings(settings) -> None:
     settings.ECPAY_MERCHANT_ID = ECPAY_MERCHANT_ID
     settings.ECPAY_HASH_KEY = ECPAY_HASH_KEY
     settings.ECPAY_HASH_IV = ECPAY_HASH_IV
+
+
+@pytest.fixture
+def host(user):
+    """The signed-in user, made a member of the stream_hosts group."""
+    user.groups.add(Group.objects.get_or_create(name="stream_hosts")[0])
+    return user
 
 
 def stripe_event(

@@ -15,24 +15,12 @@ from commerce.providers.ecpay import (
     verify,
 )
 
-HASH_KEY = "pwFHCqoQZGmho4w6"
-HASH_IV = "EkRm7iFT261dpevs"
-
-# The payment result callback from ECPay's SDK example, with its published CheckMacValue.
-CALLBACK = {
-    "MerchantID": "3002607",
-    "MerchantTradeNo": "WPLL4E341E122DB44D62",
-    "PaymentDate": "2019/05/09 00:01:21",
-    "PaymentType": "Credit_CreditCard",
-    "PaymentTypeChargeFee": "1",
-    "RtnCode": "1",
-    "RtnMsg": "交易成功",
-    "SimulatePaid": "0",
-    "TradeAmt": "500",
-    "TradeDate": "2019/05/09 00:00:18",
-    "TradeNo": "1905090000188278",
-}
-CALLBACK_MAC = "6E7F053EF215FC851A050A2FF01D72CBE440EA138DC3E905647985DDF236FD25"
+# The payment result callback from ECPay's SDK example, with its published CheckMacValue,
+# and ECPay's stage keys.
+from tests.commerce.conftest import ECPAY_CALLBACK as CALLBACK
+from tests.commerce.conftest import ECPAY_CALLBACK_MAC as CALLBACK_MAC
+from tests.commerce.conftest import ECPAY_HASH_IV as HASH_IV
+from tests.commerce.conftest import ECPAY_HASH_KEY as HASH_KEY
 
 
 def signed_callback(**changes: str) -> dict[str, str]:

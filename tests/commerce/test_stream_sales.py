@@ -18,12 +18,6 @@ STREAMS = "/api/v1/streams/"
 
 
 @pytest.fixture
-def host(user):
-    user.groups.add(Group.objects.get_or_create(name="stream_hosts")[0])
-    return user
-
-
-@pytest.fixture
 def live(host):
     return LiveStreamFactory(
         host=host, status=StreamStatus.LIVE, started_at=timezone.now(), revenue_minor=62550

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from commerce.models import LiveStream, OrderStatus, StreamStatus
@@ -16,13 +15,6 @@ from videos.models import Video, VideoStatus
 pytestmark = pytest.mark.django_db
 
 STREAMS = "/api/v1/streams/"
-
-
-@pytest.fixture
-def host(user):
-    """The signed-in user, made a member of the stream_hosts group."""
-    user.groups.add(Group.objects.get_or_create(name="stream_hosts")[0])
-    return user
 
 
 def test_host_creates_starts_and_ends_a_stream(user_client, user, host):

@@ -99,14 +99,27 @@ def new_page(browser, live_server, *, width: int = 1366, height: int = 900):
     return page
 
 
-def log_in(page, user, *, next_path: str = "/dashboard/") -> None:
-    """Log in through the dashboard's login form and land on `next_path`."""
+def log_in(
+    page, user, *, next_path: str = "/dashboard/", login_path: str = "/dashboard/login/"
+) -> None:
+    """Open `next_path`, log in through the login form it sends to, and land on `next_path`."""
     page.goto(next_path)
-    page.wait_for_url("**/dashboard/login/**")
+    page.wait_for_url(f"**{login_path}**")
+    _submit_login_form(page, user)
+    page.wait_for_url(f"**{next_path}")
+
+
+def log_in_on_my_pages(page, user) -> None:
+    """Log in through /my/login/ itself and land on the user's first page (My videos)."""
+    page.goto("/my/login/")
+    _submit_login_form(page, user)
+    page.wait_for_url("**/my/videos/")
+
+
+def _submit_login_form(page, user) -> None:
     page.fill("#id_username", user.username)
     page.fill("#id_password", STAFF_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"**{next_path}")
 
 
 def close_page(page) -> None:

@@ -3,7 +3,7 @@
 import pytest
 
 from jobs.services import job_create
-from tests.dashboard.conftest import STAFF_PASSWORD, close_page, new_page
+from tests.dashboard.conftest import close_page, log_in, new_page
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -16,12 +16,7 @@ def test_a_user_submits_a_job_on_my_jobs_and_sees_only_their_own(
     others = job_create(job_type="sleep", params={"seconds": 0}, created_by=other_user)
     page = new_page(browser, live_server)
     try:
-        page.goto("/my/jobs/")
-        page.wait_for_url("**/my/login/**")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", STAFF_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/my/jobs/")
+        log_in(page, user, next_path="/my/jobs/", login_path="/my/login/")
         expect(page.locator("#submit-form")).to_have_attribute("data-ready", "true")
         assert not page.locator("#bulk-retry").is_visible()
 

@@ -3,7 +3,7 @@ shows storyboard tiles while scrubbing and seeks without reloading. Chromium and
 
 import pytest
 
-from tests.dashboard.conftest import STAFF_PASSWORD, close_page, new_page
+from tests.dashboard.conftest import close_page, log_in_on_my_pages, new_page
 from tests.videos import clips
 from tests.videos.factories import VideoFactory
 from videos import storage
@@ -107,11 +107,7 @@ def test_a_user_uploads_on_my_videos_then_plays_and_seeks(
     page = new_page(browser, live_server)
     try:
         # given a signed-in user (not staff) on their own page
-        page.goto("/my/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", STAFF_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/my/videos/")
+        log_in_on_my_pages(page, user)
 
         # when they upload a video
         page.fill("#video-title", "My holiday")
@@ -155,11 +151,7 @@ def test_a_big_upload_on_my_videos_resumes_after_the_connection_drops(
     clip = clips.make_clip(tmp_path / "big.mp4", seconds=2, size="640x360", fps=15)
     page = new_page(browser, live_server)
     try:
-        page.goto("/my/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", STAFF_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/my/videos/")
+        log_in_on_my_pages(page, user)
         # treat this small clip as big: resumable, in 16 KB chunks
         page.evaluate(
             """() => Object.assign(document.getElementById("upload-form").dataset,

@@ -66,6 +66,22 @@ def test_metrics_show_live_workers_slots_and_queue_consumers(staff_user):
     assert sorted(overview_data()["workers"]) == ["general@b", "video@a"]
 
 
+def _wait_for_status(job: ProcessingJob, status: JobStatus) -> None:
+    wait_for(
+        lambda: ProcessingJob.objects.get(pk=job.pk).status == status,
+        message=f"job {status}",
+        timeout=60,
+    )
+
+
+def _wait_for_busy_slots(worker: WorkerProcess, busy: int) -> None:
+    wait_for(
+        lambda: WorkerHeartbeat.objects.get(hostname=worker.hostname).busy == busy,
+        message=f"{busy} busy slot(s)",
+        timeout=30,
+    )
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_reports_its_slots_busy_while_it_runs_a_job():
@@ -80,25 +96,9 @@ def test_a_real_worker_reports_its_slots_busy_while_it_runs_a_job():
         assert (beat.concurrency, beat.queues) == (2, [queue])
 
         job = job_create(job_type="sleep", params={"seconds": 6}, queue=queue)
-        wait_for(
-            lambda: ProcessingJob.objects.get(pk=job.pk).status == JobStatus.RUNNING,
-            message="running",
-            timeout=60,
-        )
-        wait_for(
-            lambda: WorkerHeartbeat.objects.get(hostname=worker.hostname).busy == 1,
-            message="one busy slot",
-            timeout=30,
-        )
-        wait_for(
-            lambda: ProcessingJob.objects.get(pk=job.pk).status == JobStatus.COMPLETED,
-            message="completed",
-            timeout=60,
-        )
-        wait_for(
-            lambda: WorkerHeartbeat.objects.get(hostname=worker.hostname).busy == 0,
-            message="all slots idle again",
-            timeout=30,
-        )
+        _wait_for_status(job, JobStatus.RUNNING)
+        _wait_for_busy_slots(worker, 1)
+        _wait_for_status(job, JobStatus.COMPLETED)
+        _wait_for_busy_slots(worker, 0)
     finally:
         worker.stop()

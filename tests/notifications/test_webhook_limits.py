@@ -9,6 +9,7 @@ import pytest
 
 from notifications.delivery import deliver
 from notifications.ssrf import UnsafeTarget, check_url
+from tests.notifications.endpoint_requests import post_endpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +27,7 @@ def test_an_operator_may_allow_more_ports():
 def test_an_endpoint_on_another_port_is_refused_with_a_reason(user_client, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
 
-    response = user_client.post(
-        "/api/v1/webhook-endpoints/",
-        {"url": "http://127.0.0.1:6379/", "event_types": ["video.ready"]},
-        format="json",
-    )
+    response = post_endpoint(user_client, "http://127.0.0.1:6379/", ["video.ready"])
 
     assert response.status_code == 400
     assert "port 80 or 443, not 6379" in response.json()["errors"]["url"][0]

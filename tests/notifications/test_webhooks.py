@@ -14,6 +14,7 @@ from notifications.services import (
     webhook_event_emit,
 )
 from tests.factories import UserFactory
+from tests.notifications.endpoint_requests import post_endpoint
 from tests.notifications.factories import WebhookEndpointFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,15 +53,10 @@ def test_only_superusers_may_subscribe_to_all_objects(client, user):
     from rest_framework.test import APIClient
 
     staff = UserFactory(is_staff=True)
-    body = {
-        "url": "https://hooks.example.com/x",
-        "event_types": ["video.ready"],
-        "all_objects": True,
-    }
     api = APIClient()
     api.force_authenticate(staff)
 
-    response = api.post("/api/v1/webhook-endpoints/", body, format="json")
+    response = post_endpoint(api, "https://hooks.example.com/x", ["video.ready"], all_objects=True)
 
     assert response.status_code == 403
     assert "Only superusers" in response.json()["detail"]
@@ -190,11 +186,7 @@ def test_prune_deletes_only_old_successful_deliveries(user):
 def test_creating_an_endpoint_shows_its_secret_once(user_client, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
 
-    response = user_client.post(
-        "/api/v1/webhook-endpoints/",
-        {"url": "http://127.0.0.1/hook", "event_types": ["video.ready", "order.paid"]},
-        format="json",
-    )
+    response = post_endpoint(user_client, "http://127.0.0.1/hook", ["video.ready", "order.paid"])
 
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -214,9 +206,7 @@ def test_creating_an_endpoint_shows_its_secret_once(user_client, settings):
     ],
 )
 def test_creating_an_endpoint_for_an_internal_address_is_refused(user_client, url, problem):
-    response = user_client.post(
-        "/api/v1/webhook-endpoints/", {"url": url, "event_types": ["video.ready"]}, format="json"
-    )
+    response = post_endpoint(user_client, url, ["video.ready"])
 
     assert response.status_code == 400
     assert problem in response.json()["detail"]
@@ -225,11 +215,7 @@ def test_creating_an_endpoint_for_an_internal_address_is_refused(user_client, ur
 def test_creating_an_endpoint_for_an_unknown_event_type_is_refused(user_client, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
 
-    response = user_client.post(
-        "/api/v1/webhook-endpoints/",
-        {"url": "http://127.0.0.1/hook", "event_types": ["video.exploded"]},
-        format="json",
-    )
+    response = post_endpoint(user_client, "http://127.0.0.1/hook", ["video.exploded"])
 
     assert response.status_code == 400
     assert "event_types" in response.json()["errors"]

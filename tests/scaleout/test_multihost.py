@@ -26,9 +26,9 @@ from config.celery import QUEUE_NAMES
 from jobs.models import JobStatus, ProcessingJob
 from tests import workers as test_workers
 from tests.hosts import Forwarder, Hosts, NamespacesUnavailable
+from tests.s3_buckets import S3Bucket
 from tests.servers import free_port, others_stopped
 from tests.videos import clips
-from tests.videos.test_s3_worker import S3Bucket, moto_s3
 from tests.waiting import wait_for, wait_for_jobs_to_settle
 from tests.webs import WebProcess, delete_broker_keys
 from tests.workers import WorkerProcess
@@ -39,8 +39,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.timeout(900),
 ]
-
-__all__ = ["moto_s3"]  # the module-scoped moto server fixture
 
 MiB = 1024 * 1024
 TUS = {"Tus-Resumable": "1.0.0"}

@@ -148,6 +148,14 @@ def cut_tail(src: Path, dst: Path, *, nbytes: int) -> Path:
     return dst
 
 
+def pad_to(src: Path, dst: Path, *, size: int) -> Path:
+    """Copy an MP4 followed by a `free` box, so that dst is `size` bytes and still valid."""
+    data = src.read_bytes()
+    pad = size - len(data)
+    dst.write_bytes(data + struct.pack(">I4s", pad, b"free") + bytes(pad - 8))
+    return dst
+
+
 def drop_boxes(src: Path, dst: Path, *, kinds: set[str]) -> Path:
     """Copy an MP4 leaving out top-level boxes of the given kinds (e.g. a recorder crash)."""
     data = src.read_bytes()

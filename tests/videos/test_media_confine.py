@@ -160,7 +160,7 @@ def test_sandboxed_run_sees_only_its_input_and_writes_only_its_work_folder(tmp_p
     work, source = tmp_path / "work", tmp_path / "upload.mp4"
     work.mkdir()
     source.write_bytes(b"video bytes")
-    project_file = Path(settings.BASE_DIR) / "config" / "settings.py"
+    project_file = Path(settings.BASE_DIR) / "config" / "settings" / "__init__.py"
 
     result = _bash(
         f"cat {source}; cat {project_file} && echo SETTINGS-READ; "

@@ -1,106 +1,19 @@
 """The pipeline against a real S3 HTTP endpoint (moto's server mode) and a dedicated worker."""
 
-import dataclasses
 import io
 import posixpath
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
 import requests
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from jobs import registry
-from tests.servers import moto_server
 from tests.waiting import wait_for
-from tests.workers import WorkerProcess
 from videos.media import probe
 from videos.models import Video, VideoStatus
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-# The session worker consumes video_processing with local storage; this test's jobs go to
-# a queue only the S3-configured worker reads.
-S3_QUEUE = "video_processing_s3_test"
-
-
-@dataclass
-class S3Bucket:
-    client: object
-    name: str
-
-    def object_keys(self, prefix: str = "") -> set[str]:
-        listing = self.client.list_objects_v2(Bucket=self.name, Prefix=prefix)
-        return {item["Key"] for item in listing.get("Contents", [])}
-
-    def read(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
-
-
-@pytest.fixture(scope="module")
-def moto_s3() -> Iterator[tuple[S3Bucket, dict[str, str]]]:
-    """A moto S3 server with a fresh bucket, and the environment that points storage at it."""
-    with moto_server() as endpoint:
-        yield from _bucket_on(endpoint)
-
-
-def _bucket_on(endpoint: str) -> Iterator[tuple[S3Bucket, dict[str, str]]]:
-    name = f"reelhouse-{uuid.uuid4().hex[:12]}"
-    env = {
-        "AWS_STORAGE_BUCKET_NAME": name,
-        "AWS_S3_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_S3_REGION_NAME": "us-east-1",
-    }
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
-    client.create_bucket(Bucket=name)
-    yield S3Bucket(client=client, name=name), env
-
-
-@pytest.fixture(scope="module")
-def s3_worker(django_db_setup, moto_s3) -> Iterator[tuple[S3Bucket, dict[str, str]]]:
-    """The moto bucket, and a worker whose default storage is that bucket."""
-    _bucket, env = moto_s3
-    worker = WorkerProcess(queues=(S3_QUEUE,), env=env).wait_ready()
-    yield moto_s3
-    worker.stop()
-
-
-def use_s3_storage(settings, env: dict[str, str]) -> None:
-    """Switch this process's default storage to the bucket `env` names."""
-    for setting, value in env.items():
-        setattr(settings, setting, value)
-    settings.AWS_QUERYSTRING_AUTH = True
-    settings.AWS_QUERYSTRING_EXPIRE = 600
-    settings.AWS_DEFAULT_ACL = None
-    settings.AWS_S3_FILE_OVERWRITE = True
-    # Last: changing STORAGES rebuilds default_storage with the AWS settings above.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "storages.backends.s3.S3Storage"},
-    }
-
-
-@pytest.fixture
-def s3_bucket(s3_worker, transactional_db, settings, monkeypatch) -> S3Bucket:
-    """Switch this process's default storage to the bucket and route video jobs to its worker."""
-    bucket, env = s3_worker
-    use_s3_storage(settings, env)
-    spec = registry.get_job_type("video_process")
-    monkeypatch.setitem(registry._registry, spec.name, dataclasses.replace(spec, queue=S3_QUEUE))
-    return bucket
-
 
 HLS_FILES = ("index.m3u8", "init.mp4", "seg_00000.m4s")
 

@@ -1,22 +1,14 @@
 """Upload sessions in the admin: progress at a glance, and terminating a stuck tus upload."""
 
-from pathlib import Path
-
 import pytest
 
 from tests.videos.tus_requests import patch_chunk, start_upload, upload_of
 from videos.uploads import partials
 from videos.uploads.models import TusUpload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tus_dir")]
 
 TUS_CHANGELIST = "/admin/videos/tusupload/"
-
-
-@pytest.fixture(autouse=True)
-def tus_dir(settings, tmp_path) -> Path:
-    settings.TUS_UPLOAD_DIR = tmp_path / "tus"
-    return settings.TUS_UPLOAD_DIR
 
 
 def test_list_shows_how_far_each_upload_got_and_filters_by_status(admin_client, user_client):
