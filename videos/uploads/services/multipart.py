@@ -33,14 +33,8 @@ from videos.uploads.expiry import upload_expiry, upload_expiry_cutoff
 from videos.uploads.models import MultipartUpload, UploadStatus
 from videos.uploads.selectors import multipart_uploaded_parts
 from videos.uploads.services.quotas import upload_sessions_quota_check
-from videos.uploads.services.sessions import session_fail, session_finish
-from videos.validation import (
-    UploadRejected,
-    check_extension,
-    check_size,
-    check_title,
-    clean_filename,
-)
+from videos.uploads.services.sessions import session_check, session_fail, session_finish
+from videos.validation import UploadRejected, clean_filename
 
 logger = logging.getLogger(__name__)
 
@@ -88,10 +82,7 @@ def multipart_upload_create(
 ) -> MultipartUpload:
     """Check name and size, open a multipart upload on S3 and record it."""
     _require_s3()
-    filename = clean_filename(filename)
-    check_extension(filename)
-    check_size(size)
-    title = check_title(title)
+    filename, _extension, title = session_check(filename=filename, size=size, title=title)
     # Checked before S3 is asked for anything (no transaction is open yet, so unlocked).
     upload_sessions_quota_check(owner=owner, lock=False)
     upload = MultipartUpload(

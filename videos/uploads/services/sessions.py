@@ -1,4 +1,5 @@
-"""The steps tus and S3 multipart uploads share: finishing one into a video, failing one."""
+"""The steps tus and S3 multipart uploads share: checking a new one, finishing one into a
+video, failing one."""
 
 from django.utils import timezone
 
@@ -6,6 +7,19 @@ from videos.models import Video
 from videos.services import video_upload_fail, video_upload_finish
 from videos.services.uploads import StoredOriginal
 from videos.uploads.models import UploadSession, UploadStatus
+from videos.validation import check_extension, check_size, check_title, clean_filename
+
+
+def session_check(*, filename: str, size: int, title: str) -> tuple[str, str, str]:
+    """Check what a new upload declares: its file name, size and title.
+
+    Returns the clean file name, its lower-cased extension and the stripped title;
+    raises UploadRejected for a name, size or title that can't be accepted.
+    """
+    filename = clean_filename(filename)
+    extension = check_extension(filename)
+    check_size(size)
+    return filename, extension, check_title(title)
 
 
 def session_finish(locked: UploadSession, original: StoredOriginal) -> Video:

@@ -33,14 +33,8 @@ from videos.uploads import partials, s3, tus_s3
 from videos.uploads.expiry import upload_expiry
 from videos.uploads.models import TusUpload, UploadStatus
 from videos.uploads.services.quotas import upload_sessions_quota_check
-from videos.uploads.services.sessions import session_fail, session_finish
-from videos.validation import (
-    UploadRejected,
-    check_extension,
-    check_size,
-    check_title,
-    clean_filename,
-)
+from videos.uploads.services.sessions import session_check, session_fail, session_finish
+from videos.validation import UploadRejected, clean_filename
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +81,9 @@ def tus_upload_create(
             "Name the file: send `filename` (base64) in Upload-Metadata.",
             code="filename_required",
         )
-    extension = check_extension(filename)
-    check_size(length)
-    title = check_title(title or PurePath(filename).stem)
+    filename, extension, title = session_check(
+        filename=filename, size=length, title=title or PurePath(filename).stem
+    )
     if len(description) > DESCRIPTION_MAX_LENGTH:
         raise UploadRejected(
             f"The description is {len(description)} characters; at most "
