@@ -13,64 +13,15 @@ and the ratio jobs/raw. Run it against a broker and database no other worker use
 import argparse
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from _common import BASE_DIR, CeleryWorker, wait_until
+
 sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")  # one INFO line per job would drown the numbers
-
-
-class BenchWorker:
-    """A `celery worker` subprocess on the default queue, stopped on exit."""
-
-    def __init__(self, *, concurrency: int, pool: str, max_tasks_per_child: int) -> None:
-        self.log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept open while it runs)
-            prefix="bench-worker-", suffix=".log", delete=False
-        )
-        env = {**os.environ, "CELERY_WORKER_MAX_TASKS_PER_CHILD": str(max_tasks_per_child)}
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                *("-m", "celery", "-A", "config", "worker"),
-                *("-n", f"bench-{uuid.uuid4().hex[:6]}@%h", "-Q", "default"),
-                *("-c", str(concurrency), "-P", pool, "-l", "WARNING"),
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=self.log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def log(self) -> str:
-        return Path(self.log_file.name).read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.log_file.close()
-        Path(self.log_file.name).unlink(missing_ok=True)
-
-
-def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"Timed out after {timeout} s waiting for {what}.")
-        time.sleep(0.05)
 
 
 def run_raw(count: int, timeout: float) -> tuple[float, float]:
@@ -147,10 +98,13 @@ def main() -> int:
         print(f"warning: other workers share this broker and may take tasks: {others}")
     worker = None
     if not args.external_worker:
-        worker = BenchWorker(
+        env = {**os.environ, "CELERY_WORKER_MAX_TASKS_PER_CHILD": str(args.max_tasks_per_child)}
+        worker = CeleryWorker(
+            queue="default",
+            env=env,
             concurrency=args.concurrency,
-            pool=args.pool,
-            max_tasks_per_child=args.max_tasks_per_child,
+            loglevel="WARNING",
+            extra=("-P", args.pool),
         )
     try:
         wait_until(lambda: bool(workers_seen()), timeout=60, what="a worker to answer")
@@ -173,7 +127,7 @@ def main() -> int:
         if worker is not None:
             if worker.process.poll() is not None:
                 print(worker.log()[-3000:])
-            worker.stop()
+            worker.stop(20, remove_log=True)
     raw_rate, job_rate = statistics.median(raw_rates), statistics.median(job_rates)
     overhead_ms = 1000 * (1 / job_rate - 1 / raw_rate)
     print(f"median throughput: raw {raw_rate:.1f} tasks/s, jobs {job_rate:.1f} jobs/s")

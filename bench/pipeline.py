@@ -34,7 +34,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from _common import BASE_DIR, CeleryWorker, wait_until
+
 sys.path.insert(0, str(BASE_DIR))
 WORK = Path(tempfile.mkdtemp(prefix="reelhouse-bench-pipeline-"))
 os.environ.setdefault("VAR_DIR", str(WORK / "var"))
@@ -48,52 +49,6 @@ GOAL_VS_SEED = 0.85
 GOAL_FAST_PATH = 0.35
 GOAL_HLS = 1.4
 POLL_SECONDS = 0.02
-
-
-class VideoWorker:
-    """A `celery worker -Q video_processing -c 1` subprocess, as production runs it."""
-
-    def __init__(self, *, fast_path: bool, hls: bool = False) -> None:
-        self.log_path = WORK / f"worker-{uuid.uuid4().hex[:6]}.log"
-        self._log = self.log_path.open("w")
-        env = {
-            **os.environ,
-            "VIDEO_FAST_PATH": "1" if fast_path else "0",
-            "VIDEO_HLS": "1" if hls else "0",
-            "LOG_LEVEL": "INFO",
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                *("-m", "celery", "-A", "config", "worker", "-Q", "video_processing"),
-                *("-c", "1", "-l", "INFO", "-n", f"bench-{uuid.uuid4().hex[:6]}@%h"),
-                *("--without-mingle", "--without-gossip"),
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_until(lambda: " ready." in self.log_path.read_text(), timeout=60, what="worker")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
-
-
-def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"Timed out after {timeout} s waiting for {what}.")
-        time.sleep(POLL_SECONDS)
 
 
 def ffmpeg(*args: str) -> None:
@@ -125,7 +80,12 @@ def upload_until_ready(client, src: Path) -> float:
         raise SystemExit(f"Upload refused: {response.status_code} {response.content[:300]!r}")
     video = Video.objects.filter(pk=response.json()["video_id"])
     done = (VideoStatus.READY, VideoStatus.ERROR)
-    wait_until(lambda: video.values_list("status", flat=True)[0] in done, timeout=900, what="ready")
+    wait_until(
+        lambda: video.values_list("status", flat=True)[0] in done,
+        timeout=900,
+        what="ready",
+        poll=POLL_SECONDS,
+    )
     elapsed = time.perf_counter() - accepted
     if video.get().status != VideoStatus.READY:
         raise SystemExit(f"The video failed: {video.get().error_reason}")
@@ -186,7 +146,14 @@ def timed(run: Callable[[Path, Path, int], None], src: Path, threads: int) -> fl
 
 
 def ready_with(client, src: Path, *, fast_path: bool, hls: bool = False) -> float:
-    worker = VideoWorker(fast_path=fast_path, hls=hls)
+    """Start a video worker (-c 1, as production runs it) with these settings; time one upload."""
+    env = {
+        **os.environ,
+        "VIDEO_FAST_PATH": "1" if fast_path else "0",
+        "VIDEO_HLS": "1" if hls else "0",
+        "LOG_LEVEL": "INFO",
+    }
+    worker = CeleryWorker(queue="video_processing", env=env, log_dir=WORK).wait_ready(60)
     try:
         return upload_until_ready(client, src)
     finally:

@@ -21,69 +21,18 @@ RabbitMQ gives the message back as soon as A's connection drops.
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from _common import BASE_DIR, CeleryWorker, wait_until
 
 if TYPE_CHECKING:
     from jobs.models import ProcessingJob
-
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-class Worker:
-    """A `celery worker` subprocess in its own process group, on one queue."""
-
-    def __init__(self, *, queue: str, env: dict[str, str]) -> None:
-        self.name = f"bench-{uuid.uuid4().hex[:6]}"
-        self.log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept open while it runs)
-            prefix=f"{self.name}-", suffix=".log", delete=False
-        )
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                *("-m", "celery", "-A", "config", "worker", "-n", f"{self.name}@%h"),
-                *("-Q", queue, "-c", "1", "-l", "INFO", "--without-mingle", "--without-gossip"),
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=self.log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def log(self) -> str:
-        return Path(self.log_file.name).read_text(errors="replace")
-
-    def wait_ready(self, timeout: float = 120) -> "Worker":
-        deadline = time.monotonic() + timeout
-        while " ready." not in self.log():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.kill()
-                raise RuntimeError(f"worker did not start:\n{self.log()[-3000:]}")
-            time.sleep(0.1)
-        return self
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def measure(runs: int) -> None:
@@ -102,14 +51,16 @@ def measure(runs: int) -> None:
     times: list[float] = []
     for _ in range(runs):
         job = job_create(job_type="sleep", params={"seconds": 3600}, queue=queue)
-        first = Worker(queue=queue, env=env).wait_ready()
-        standby: Worker | None = None
+        first = CeleryWorker(queue=queue, env=env).wait_ready()
+        standby: CeleryWorker | None = None
         try:
-            _wait(partial(_running, job, 1), 120)
-            standby = Worker(queue=queue, env=env).wait_ready()
+            wait_until(partial(_running, job, 1), timeout=120, what="the job to run", poll=0.2)
+            standby = CeleryWorker(queue=queue, env=env).wait_ready()
             killed_at = time.monotonic()
             first.kill()
-            _wait(partial(_running, job, 2), 900)
+            wait_until(
+                partial(_running, job, 2), timeout=900, what="the job to run again", poll=0.2
+            )
             times.append(time.monotonic() - killed_at)
         finally:
             first.kill()
@@ -135,14 +86,6 @@ def measure(runs: int) -> None:
 def _running(job: "ProcessingJob", attempt: int) -> bool:
     job.refresh_from_db()
     return job.status == "running" and job.attempts >= attempt
-
-
-def _wait(predicate: "Callable[[], bool]", timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"not recovered after {timeout} s")
-        time.sleep(0.2)
 
 
 def main() -> None:

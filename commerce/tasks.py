@@ -28,6 +28,16 @@ from jobs.progress import JobRun
 # A lock timeout or deadlock on a busy database is worth another try.
 DB_TRANSIENT = (OperationalError,)
 
+# What the jobs that move money share: the front of the queue, a few tries through lock
+# timeouts, and a minute to talk to the provider.
+_MONEY_JOB_OPTIONS: dict[str, Any] = {
+    "queue": "high_priority",
+    "max_attempts": 5,
+    "retry_for": DB_TRANSIENT,
+    "soft_time_limit": 60,
+    "time_limit": 90,
+}
+
 
 class EventParams(serializers.Serializer):
     event_id = serializers.IntegerField(min_value=1)
@@ -68,12 +78,8 @@ def _event_processing_failed(job: ProcessingJob) -> None:
 @job_task(
     job_type="process_payment_event",
     name="commerce.payments.process_payment_event",
-    queue="high_priority",
     priority=8,
-    max_attempts=5,
-    retry_for=DB_TRANSIENT,
-    soft_time_limit=60,
-    time_limit=90,
+    **_MONEY_JOB_OPTIONS,
     params_serializer=EventParams,
     on_failed=_event_processing_failed,
     description="Apply a stored payment webhook to its payment and order.",
@@ -90,12 +96,8 @@ def _refund_failed(job: ProcessingJob) -> None:
 @job_task(
     job_type="refund_payment",
     name="commerce.payments.refund_payment",
-    queue="high_priority",
     priority=7,
-    max_attempts=5,
-    retry_for=DB_TRANSIENT,
-    soft_time_limit=60,
-    time_limit=90,
+    **_MONEY_JOB_OPTIONS,
     params_serializer=RefundParams,
     on_failed=_refund_failed,
     description="Refund a payment through its provider (ECPay: marked for its merchant console).",

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -89,31 +90,8 @@ class ProcessingJobAdmin(admin.ModelAdmin):
             },
         ),
     ]
-    readonly_fields = [
-        "id",
-        "job_type",
-        "status_badge",
-        "progress_bar",
-        "target_link",
-        "params_pretty",
-        "result_pretty",
-        "error",
-        "traceback_pretty",
-        "queue",
-        "priority",
-        "attempts_display",
-        "celery_task_id",
-        "worker",
-        "created_by",
-        "retry_of_link",
-        "created_at",
-        "queued_at",
-        "started_at",
-        "heartbeat_at",
-        "completed_at",
-        "cancel_requested_at",
-        "duration",
-    ]
+    # Jobs are read-only here: every field shown is a read-only one.
+    readonly_fields = flatten_fieldsets(fieldsets)
 
     # Jobs are written by services only: no add, edit or delete here.
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -5,10 +5,12 @@ alike) that expires by itself, so a holder that dies cannot block the others for
 than its time to live. Times come from the hosts' clocks: keep them in sync (NTP).
 """
 
+import functools
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import timedelta
+from typing import Any
 
 from django.db import IntegrityError
 from django.db.models import Q
@@ -34,6 +36,28 @@ def maintenance_lock(name: str, *, ttl_seconds: int) -> Iterator[bool]:
             MaintenanceLock.objects.filter(name=name, holder=holder).update(
                 locked_until=timezone.now(), holder=""
             )
+
+
+def one_run_at_a_time(
+    name: str, *, ttl_seconds: int, busy: str
+) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+    """Decorate a job function to run under `maintenance_lock(name)`.
+
+    While another run holds the lock, the job does nothing and answers `{"skipped": busy}`.
+    Give the lock the job's time limit as `ttl_seconds`.
+    """
+
+    def decorate(func: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            with maintenance_lock(name, ttl_seconds=ttl_seconds) as acquired:
+                if not acquired:
+                    return {"skipped": busy}
+                return func(*args, **kwargs)
+
+        return run
+
+    return decorate
 
 
 def hold_lease(name: str, *, holder: str, ttl_seconds: float) -> bool:

@@ -15,6 +15,20 @@ def _model(name: str):
         return None
 
 
+def _counts_by(
+    model_name: str, name: str, documentation: str, *, labels: list[str]
+) -> Iterator[Metric]:
+    """A gauge of a model's rows counted by its `labels` fields (none while it doesn't exist)."""
+    model = _model(model_name)
+    if model is None:
+        return
+    gauge = GaugeMetricFamily(name, documentation, labels=labels)
+    rows = model.objects.order_by().values_list(*labels).annotate(n=Count("pk"))
+    for *values, count in sorted(rows):
+        gauge.add_metric(values, count)
+    yield gauge
+
+
 def _code_class(code: int | None) -> str:
     return f"{code // 100}xx" if code else "none"
 
@@ -28,18 +42,12 @@ class NotificationsCollector:
         yield from self._notifications()
 
     def _deliveries(self) -> Iterator[Metric]:
-        model = _model("WebhookDelivery")
-        if model is None:
-            return
-        gauge = GaugeMetricFamily(
+        return _counts_by(
+            "WebhookDelivery",
             "reelhouse_webhook_deliveries",
             "Outbound webhook deliveries by event type and status (pending/delivered/failed).",
             labels=["event_type", "status"],
         )
-        rows = model.objects.order_by().values_list("event_type", "status").annotate(n=Count("pk"))
-        for event_type, status, count in sorted(rows):
-            gauge.add_metric([event_type, status], count)
-        yield gauge
 
     def _attempts(self) -> Iterator[Metric]:
         model = _model("WebhookAttempt")
@@ -60,15 +68,9 @@ class NotificationsCollector:
         yield gauge
 
     def _notifications(self) -> Iterator[Metric]:
-        model = _model("Notification")
-        if model is None:
-            return
-        gauge = GaugeMetricFamily(
+        return _counts_by(
+            "Notification",
             "reelhouse_notifications",
             "Email/SMS notifications by channel and status.",
             labels=["channel", "status"],
         )
-        rows = model.objects.order_by().values_list("channel", "status").annotate(n=Count("pk"))
-        for channel, status, count in sorted(rows):
-            gauge.add_metric([channel, status], count)
-        yield gauge

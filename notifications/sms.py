@@ -10,6 +10,7 @@ JSON gateway) and `MitakeSmsBackend` (Mitake's HTTP API).
 import logging
 import re
 import uuid
+from typing import Any
 
 import requests
 from django.conf import settings
@@ -43,6 +44,33 @@ def mask_codes(body: str) -> str:
     return _CODE.sub(lambda match: "•" * len(match.group()), body)
 
 
+def _post(url: str, *, gateway: str, refused: str, **kwargs: Any) -> requests.Response:
+    """POST to a gateway; raise `SmsTransientError` or `SmsPermanentError` if it fails.
+
+    Timeouts, unreachable hosts, 5xx, 408 and 429 are transient; other request errors and
+    other non-2xx answers are permanent. `gateway` and `refused` word the error messages.
+    """
+    try:
+        response = requests.post(
+            url,
+            timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
+            allow_redirects=False,
+            **kwargs,
+        )
+    except requests.Timeout as exc:
+        raise SmsTransientError(f"{gateway} timed out: {exc}") from exc
+    except requests.ConnectionError as exc:
+        raise SmsTransientError(f"{gateway} unreachable: {exc}") from exc
+    except requests.RequestException as exc:
+        raise SmsPermanentError(f"{gateway} request failed: {exc}") from exc
+    excerpt = response.text[:200]
+    if response.status_code >= 500 or response.status_code in (408, 429):
+        raise SmsTransientError(f"{gateway} answered {response.status_code}: {excerpt}")
+    if not 200 <= response.status_code < 300:
+        raise SmsPermanentError(f"{gateway} {refused} ({response.status_code}): {excerpt}")
+    return response
+
+
 class ConsoleSmsBackend:
     """Log each message instead of sending it (development and tests), codes masked.
 
@@ -69,27 +97,13 @@ class HttpGatewaySmsBackend:
         headers = {"Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        try:
-            response = requests.post(
-                self.url,
-                json={"to": to, "body": body},
-                headers=headers,
-                timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
-                allow_redirects=False,
-            )
-        except requests.Timeout as exc:
-            raise SmsTransientError(f"SMS gateway timed out: {exc}") from exc
-        except requests.ConnectionError as exc:
-            raise SmsTransientError(f"SMS gateway unreachable: {exc}") from exc
-        except requests.RequestException as exc:
-            raise SmsPermanentError(f"SMS gateway request failed: {exc}") from exc
-        excerpt = response.text[:200]
-        if response.status_code >= 500 or response.status_code in (408, 429):
-            raise SmsTransientError(f"SMS gateway answered {response.status_code}: {excerpt}")
-        if not 200 <= response.status_code < 300:
-            raise SmsPermanentError(
-                f"SMS gateway refused the message ({response.status_code}): {excerpt}"
-            )
+        response = _post(
+            self.url,
+            gateway="SMS gateway",
+            refused="refused the message",
+            json={"to": to, "body": body},
+            headers=headers,
+        )
         return _message_id(response)
 
 
@@ -143,27 +157,12 @@ class MitakeSmsBackend:
             "dstaddr": mitake_number(to),
             "smbody": body,
         }
-        try:
-            response = requests.post(
-                self.url,
-                data={key: value.encode("utf-8") for key, value in form.items()},
-                timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
-                allow_redirects=False,
-            )
-        except requests.Timeout as exc:
-            raise SmsTransientError(f"Mitake timed out: {exc}") from exc
-        except requests.ConnectionError as exc:
-            raise SmsTransientError(f"Mitake unreachable: {exc}") from exc
-        except requests.RequestException as exc:
-            raise SmsPermanentError(f"Mitake request failed: {exc}") from exc
-        if response.status_code >= 500 or response.status_code in (408, 429):
-            raise SmsTransientError(
-                f"Mitake answered {response.status_code}: {response.text[:200]}"
-            )
-        if not 200 <= response.status_code < 300:
-            raise SmsPermanentError(
-                f"Mitake refused the request ({response.status_code}): {response.text[:200]}"
-            )
+        response = _post(
+            self.url,
+            gateway="Mitake",
+            refused="refused the request",
+            data={key: value.encode("utf-8") for key, value in form.items()},
+        )
         return _mitake_result(response.content.decode("utf-8", "replace"))
 
 

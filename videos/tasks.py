@@ -25,16 +25,22 @@ from videos.storage import StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
+# What the jobs that run ffmpeg on a video share: their queue, time limits and retries
+# while storage is unreachable.
+_FFMPEG_JOB_OPTIONS: dict[str, Any] = {
+    "queue": "video_processing",
+    "max_attempts": 3,
+    "soft_time_limit": settings.VIDEO_TASK_SOFT_TIME_LIMIT,
+    "time_limit": settings.VIDEO_TASK_TIME_LIMIT,
+    "retry_for": (StorageUnavailable,),
+    "retry_backoff_seconds": lambda: settings.VIDEO_STORAGE_RETRY_BACKOFF_SECONDS,
+}
+
 
 @job_task(
     job_type="video_process",
     name="videos.process_video",
-    queue="video_processing",
-    max_attempts=3,
-    soft_time_limit=settings.VIDEO_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.VIDEO_TASK_TIME_LIMIT,
-    retry_for=(StorageUnavailable,),
-    retry_backoff_seconds=lambda: settings.VIDEO_STORAGE_RETRY_BACKOFF_SECONDS,
+    **_FFMPEG_JOB_OPTIONS,
     on_failed=video_processing_failed,
     on_cancelled=video_processing_cancelled,
     description="Probe and transcode an uploaded video into an MP4, a proxy and a thumbnail.",
@@ -73,12 +79,7 @@ def sweep_work_dirs(run: JobRun) -> dict[str, Any]:
 @job_task(
     job_type=THUMBNAIL_JOB,
     name="videos.thumbnail",
-    queue="video_processing",
-    max_attempts=3,
-    soft_time_limit=settings.VIDEO_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.VIDEO_TASK_TIME_LIMIT,
-    retry_for=(StorageUnavailable,),
-    retry_backoff_seconds=lambda: settings.VIDEO_STORAGE_RETRY_BACKOFF_SECONDS,
+    **_FFMPEG_JOB_OPTIONS,
     description="Make a video's thumbnail from the frame at a chosen time.",
 )
 def make_thumbnail(run: JobRun) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from celery import shared_task
 from django.conf import settings
 
 from jobs.base_task import job_task
-from jobs.locks import maintenance_lock
+from jobs.locks import one_run_at_a_time
 from jobs.progress import JobRun
 from jobs.services import jobs_cleanup, jobs_reap_dead_workers, jobs_requeue_stuck
 
@@ -21,13 +21,13 @@ from jobs.services import jobs_cleanup, jobs_reap_dead_workers, jobs_requeue_stu
     time_limit=11 * 60,
     description="Requeue or fail stuck jobs (running without heartbeat, or waiting too long).",
 )
+@one_run_at_a_time(
+    "check_stuck_jobs", ttl_seconds=11 * 60, busy="Another watchdog run is in progress."
+)
 def check_stuck_jobs(run: JobRun) -> dict[str, Any]:
     """Recover jobs whose worker died or whose publish was lost; never two runs at once."""
     minutes = int(run.params.get("older_than_minutes", settings.JOBS_STUCK_AFTER_MINUTES))
-    with maintenance_lock("check_stuck_jobs", ttl_seconds=11 * 60) as acquired:
-        if not acquired:
-            return {"skipped": "Another watchdog run is in progress."}
-        outcomes = jobs_requeue_stuck(older_than=timedelta(minutes=minutes))
+    outcomes = jobs_requeue_stuck(older_than=timedelta(minutes=minutes))
     return {
         "older_than_minutes": minutes,
         "requeued": sum(o.action == "requeued" for o in outcomes),
@@ -63,13 +63,13 @@ def reap_dead_workers() -> dict[str, int]:
     time_limit=55 * 60,
     description="Delete finished jobs older than JOBS_RETENTION_DAYS, in batches.",
 )
+@one_run_at_a_time(
+    "cleanup_old_jobs", ttl_seconds=55 * 60, busy="Another cleanup run is in progress."
+)
 def cleanup_old_jobs(run: JobRun) -> dict[str, Any]:
     """Delete old finished jobs; never two runs at once."""
     days = int(run.params.get("days", settings.JOBS_RETENTION_DAYS))
-    with maintenance_lock("cleanup_old_jobs", ttl_seconds=55 * 60) as acquired:
-        if not acquired:
-            return {"skipped": "Another cleanup run is in progress."}
-        deleted = jobs_cleanup(
-            older_than=timedelta(days=days), batch_size=settings.JOBS_CLEANUP_BATCH_SIZE
-        )
+    deleted = jobs_cleanup(
+        older_than=timedelta(days=days), batch_size=settings.JOBS_CLEANUP_BATCH_SIZE
+    )
     return {"days": days, "deleted": deleted}

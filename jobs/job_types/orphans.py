@@ -5,7 +5,7 @@ from typing import Any
 
 from jobs import storage
 from jobs.base_task import job_task
-from jobs.locks import maintenance_lock
+from jobs.locks import one_run_at_a_time
 from jobs.models import ProcessingJob
 from jobs.orphans import FileOwner, orphan_files_sweep, register_file_owner
 from jobs.progress import JobRun
@@ -50,9 +50,9 @@ register_file_owner(
     time_limit=55 * 60,
     description="Delete stored files whose row never committed or is gone (every app's).",
 )
+@one_run_at_a_time(
+    "sweep_orphaned_files", ttl_seconds=55 * 60, busy="Another sweep is in progress."
+)
 def sweep_orphaned_files(run: JobRun) -> dict[str, Any]:
     """Delete files no row points to, once they are old enough; never two runs at once."""
-    with maintenance_lock("sweep_orphaned_files", ttl_seconds=55 * 60) as acquired:
-        if not acquired:
-            return {"skipped": "Another sweep is in progress."}
-        return orphan_files_sweep()
+    return orphan_files_sweep()

@@ -248,6 +248,29 @@ window.Dash = (function () {
     };
   }
 
+  // A list page's filter form: `onChange` on any change, on typing in its search box
+  // (debounced) and on submit (Enter), which does not reload the page.
+  function watchFilters(form, onChange) {
+    form.addEventListener("change", onChange);
+    form.elements.search.addEventListener("input", debounce(onChange, 300));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      onChange();
+    });
+  }
+
+  // The "← Newer" / "Older →" buttons of a paged list: they move `state.page` and refresh.
+  function pager(prevButton, nextButton, state, refresh) {
+    prevButton.addEventListener("click", () => {
+      state.page = Math.max(1, state.page - 1);
+      refresh();
+    });
+    nextButton.addEventListener("click", () => {
+      state.page += 1;
+      refresh();
+    });
+  }
+
   return {
     api,
     ApiError,
@@ -264,9 +287,11 @@ window.Dash = (function () {
     fmtDuration,
     fmtTime,
     json,
+    pager,
     poll,
     progressBar,
     setProgress,
     url,
+    watchFilters,
   };
 })();

@@ -328,20 +328,8 @@
   }
 
   for (const key of Object.keys(state.filters)) filtersForm.elements[key].value = state.filters[key];
-  filtersForm.addEventListener("change", readFilters);
-  filtersForm.elements.search.addEventListener("input", D.debounce(readFilters, 300));
-  filtersForm.addEventListener("submit", (e) => {
-    e.preventDefault();
-    readFilters();
-  });
-  document.getElementById("page-prev").addEventListener("click", () => {
-    state.page = Math.max(1, state.page - 1);
-    refreshSoon();
-  });
-  document.getElementById("page-next").addEventListener("click", () => {
-    state.page += 1;
-    refreshSoon();
-  });
+  D.watchFilters(filtersForm, readFilters);
+  D.pager(document.getElementById("page-prev"), document.getElementById("page-next"), state, refreshSoon);
   selectAll.addEventListener("change", () => {
     for (const job of state.jobs.values()) {
       if (!RETRYABLE.has(job.status)) continue;

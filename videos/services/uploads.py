@@ -12,6 +12,8 @@ is terminated or expires (`video_upload_abandon`).
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -61,12 +63,8 @@ def video_original_store(
     checked = check_upload(file=file, size=file.size, filename=filename)
     video_id = video_id or uuid.uuid4()
     key = storage.original_key(video_id, checked.extension)
-    try:
-        with storage.storage_errors():
-            storage.save_upload(key, file)
-    except BaseException:
-        storage.delete_quietly(key)
-        raise
+    with _removed_on_failure(key):
+        storage.save_upload(key, file)
     return StoredOriginal(video_id=video_id, key=key, checked=checked)
 
 
@@ -88,19 +86,11 @@ def video_original_adopt(
             raise UploadRejected(
                 "No uploaded file was found in storage at that key.", code="missing_file"
             )
-        size = check_size(default_storage.size(key))
-        container = check_content(storage.read_head(key, SNIFF_BYTES))
-    checked = CheckedUpload(
-        extension=extension, container=container, size=size, filename=clean_filename(filename)
-    )
+    checked = _check_stored(key, filename=filename, extension=extension)
     video_id = video_id or uuid.uuid4()
     dest = storage.original_key(video_id, extension)
-    try:
-        with storage.storage_errors():
-            storage.copy(key, dest)
-    except BaseException:
-        storage.delete_quietly(dest)
-        raise
+    with _removed_on_failure(dest):
+        storage.copy(key, dest)
     return StoredOriginal(video_id=video_id, key=dest, checked=checked)
 
 
@@ -112,13 +102,29 @@ def video_original_check_stored(*, key: str, filename: str, video_id: uuid.UUID)
     extension = check_extension(filename)
     if key != storage.original_key(video_id, extension):
         raise ValueError(f"{key!r} is not the original key of video {video_id}.")
+    checked = _check_stored(key, filename=filename, extension=extension)
+    return StoredOriginal(video_id=video_id, key=key, checked=checked)
+
+
+def _check_stored(key: str, *, filename: str, extension: str) -> CheckedUpload:
+    """Check the size and the head of a file already in storage (reads only its head)."""
     with storage.storage_errors():
         size = check_size(default_storage.size(key))
         container = check_content(storage.read_head(key, SNIFF_BYTES))
-    checked = CheckedUpload(
+    return CheckedUpload(
         extension=extension, container=container, size=size, filename=clean_filename(filename)
     )
-    return StoredOriginal(video_id=video_id, key=key, checked=checked)
+
+
+@contextmanager
+def _removed_on_failure(key: str) -> Iterator[None]:
+    """Write to storage at `key` in the block; if anything fails, delete what was written."""
+    try:
+        with storage.storage_errors():
+            yield
+    except BaseException:
+        storage.delete_quietly(key)
+        raise
 
 
 def video_original_discard(original: StoredOriginal) -> None:

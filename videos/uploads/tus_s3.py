@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from videos.storage import ORIGINALS_PREFIX, original_key
 from videos.uploads import s3
+from videos.uploads.expiry import upload_expiry
 from videos.uploads.models import TusUpload, UploadStatus
 
 logger = logging.getLogger(__name__)
@@ -190,7 +191,7 @@ class Writer:
             "s3_pending": pending,
             "offset": offset,
             "writer_expires_at": now + timedelta(seconds=CLAIM_SECONDS),
-            "expires_at": now + timedelta(hours=settings.TUS_UPLOAD_EXPIRE_HOURS),
+            "expires_at": upload_expiry(now),
             "updated_at": now,
         }
         if not _mine(self.upload, self.token).update(**fields):

@@ -273,20 +273,8 @@
       if (videoId) openDetail(videoId);
     },
   });
-  filters.addEventListener("change", readFilters);
-  filters.elements.search.addEventListener("input", D.debounce(readFilters, 300));
-  filters.addEventListener("submit", (e) => {
-    e.preventDefault();
-    readFilters();
-  });
-  document.getElementById("video-prev").addEventListener("click", () => {
-    state.page = Math.max(1, state.page - 1);
-    refreshSoon();
-  });
-  document.getElementById("video-next").addEventListener("click", () => {
-    state.page += 1;
-    refreshSoon();
-  });
+  D.watchFilters(filters, readFilters);
+  D.pager(document.getElementById("video-prev"), document.getElementById("video-next"), state, refreshSoon);
   document.getElementById("video-detail-close").addEventListener("click", closeDetail);
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && state.openVideo) closeDetail();

@@ -9,7 +9,7 @@ import logging
 import mimetypes
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from pathlib import PurePosixPath
 from typing import Any
@@ -26,22 +26,15 @@ from videos.services import (
     video_original_discard,
     video_upload_abandon,
     video_upload_begin,
-    video_upload_fail,
-    video_upload_finish,
     video_upload_progress,
 )
 from videos.uploads import s3
+from videos.uploads.expiry import upload_expiry, upload_expiry_cutoff
 from videos.uploads.models import MultipartUpload, UploadStatus
 from videos.uploads.selectors import multipart_uploaded_parts
 from videos.uploads.services.quotas import upload_sessions_quota_check
-from videos.uploads.services.tus import upload_expiry
-from videos.validation import (
-    UploadRejected,
-    check_extension,
-    check_size,
-    check_title,
-    clean_filename,
-)
+from videos.uploads.services.sessions import session_check, session_fail, session_finish
+from videos.validation import UploadRejected, clean_filename
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +82,7 @@ def multipart_upload_create(
 ) -> MultipartUpload:
     """Check name and size, open a multipart upload on S3 and record it."""
     _require_s3()
-    filename = clean_filename(filename)
-    check_extension(filename)
-    check_size(size)
-    title = check_title(title)
+    filename, _extension, title = session_check(filename=filename, size=size, title=title)
     # Checked before S3 is asked for anything (no transaction is open yet, so unlocked).
     upload_sessions_quota_check(owner=owner, lock=False)
     upload = MultipartUpload(
@@ -254,11 +244,7 @@ def _make_video(upload: MultipartUpload) -> MultipartUpload:
             locked = MultipartUpload.objects.select_for_update().get(pk=upload.pk)
             if locked.status == UploadStatus.COMPLETED:
                 return locked  # completed meanwhile by a retry: same object, same key
-            video = video_upload_finish(video_id=locked.video_id, original=original)
-            locked.status = UploadStatus.COMPLETED
-            locked.job_id = video.current_job_id
-            locked.completed_at = timezone.now()
-            locked.save(update_fields=["status", "job", "completed_at", "updated_at"])
+            video = session_finish(locked, original)
             transaction.on_commit(partial(s3.delete_object, locked.key))
     except UploadRejected:
         video_original_discard(original)
@@ -278,10 +264,7 @@ def _video_has_original(video_id: Any) -> bool:
 
 def _fail(upload: MultipartUpload, error: str) -> None:
     """Mark the upload (and its video) failed with a reason and delete the joined object."""
-    MultipartUpload.objects.filter(pk=upload.pk, status=UploadStatus.UPLOADING).update(
-        status=UploadStatus.FAILED, error=error, updated_at=timezone.now()
-    )
-    video_upload_fail(video_id=upload.video_id, reason=error)
+    session_fail(upload, error)
     s3.delete_object(upload.key)
     logger.info("multipart upload failed upload_id=%s error=%s", upload.pk, error)
 
@@ -335,7 +318,7 @@ def multipart_uploads_abort_stale(*, now: datetime | None = None) -> dict[str, A
         deleted += MultipartUpload.objects.filter(pk=upload.pk).delete()[0]
         video_upload_abandon(video_id=upload.video_id)
     known = set(MultipartUpload.objects.values_list("s3_upload_id", flat=True))
-    cutoff = now - timedelta(hours=settings.TUS_UPLOAD_EXPIRE_HOURS)
+    cutoff = upload_expiry_cutoff(now)
     orphans = []
     for pending in s3.pending_uploads(STAGING_PREFIX):
         if pending.upload_id not in known and pending.initiated < cutoff:

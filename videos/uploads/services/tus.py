@@ -8,11 +8,9 @@ their state in the row (`videos.uploads.tus_s3`, any web host).
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from functools import partial
 from pathlib import PurePath
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
@@ -27,29 +25,18 @@ from videos.services import (
     video_original_discard,
     video_original_store,
     video_upload_begin,
-    video_upload_fail,
-    video_upload_finish,
     video_upload_progress,
 )
 from videos.services.uploads import StoredOriginal
 from videos.storage import StorageUnavailable
 from videos.uploads import partials, s3, tus_s3
+from videos.uploads.expiry import upload_expiry
 from videos.uploads.models import TusUpload, UploadStatus
 from videos.uploads.services.quotas import upload_sessions_quota_check
-from videos.validation import (
-    UploadRejected,
-    check_extension,
-    check_size,
-    check_title,
-    clean_filename,
-)
+from videos.uploads.services.sessions import session_check, session_fail, session_finish
+from videos.validation import UploadRejected, clean_filename
 
 logger = logging.getLogger(__name__)
-
-
-def upload_expiry(now: datetime | None = None) -> datetime:
-    """Return when an upload touched at `now` expires."""
-    return (now or timezone.now()) + timedelta(hours=settings.TUS_UPLOAD_EXPIRE_HOURS)
 
 
 def upload_busy() -> UploadRejected:
@@ -94,9 +81,9 @@ def tus_upload_create(
             "Name the file: send `filename` (base64) in Upload-Metadata.",
             code="filename_required",
         )
-    extension = check_extension(filename)
-    check_size(length)
-    title = check_title(title or PurePath(filename).stem)
+    filename, extension, title = session_check(
+        filename=filename, size=length, title=title or PurePath(filename).stem
+    )
     if len(description) > DESCRIPTION_MAX_LENGTH:
         raise UploadRejected(
             f"The description is {len(description)} characters; at most "
@@ -239,11 +226,7 @@ def _s3_progress(upload: TusUpload) -> None:
 
 def _not_claimed(upload: TusUpload, *, offset: int, nbytes: int) -> TusUpload:
     """Answer a PATCH that could not claim its upload: finished, gone, busy or elsewhere."""
-    try:
-        upload.refresh_from_db()
-    except TusUpload.DoesNotExist:
-        raise NotFound("No such upload.") from None
-    if upload.status == UploadStatus.COMPLETED:
+    if _reload(upload):
         return _replay(upload, offset=offset, nbytes=nbytes)
     gone = upload_gone(upload)
     if gone is not None:
@@ -253,6 +236,15 @@ def _not_claimed(upload: TusUpload, *, offset: int, nbytes: int) -> TusUpload:
     if upload.status != UploadStatus.UPLOADING:
         raise NotFound("No such upload.")
     raise _offset_mismatch(offset, upload.offset)
+
+
+def _reload(upload: TusUpload) -> bool:
+    """Re-read the upload's row (404 if it was deleted); True if it is completed."""
+    try:
+        upload.refresh_from_db()
+    except TusUpload.DoesNotExist:
+        raise NotFound("No such upload.") from None
+    return upload.status == UploadStatus.COMPLETED
 
 
 def _past_the_end(offset: int, nbytes: int, length: int) -> UploadRejected:
@@ -282,11 +274,7 @@ def _replay(upload: TusUpload, *, offset: int, nbytes: int) -> TusUpload:
 
 def _without_partial(upload: TusUpload, *, offset: int, nbytes: int) -> TusUpload:
     """Answer a PATCH whose partial file vanished: finished meanwhile, deleted, or lost."""
-    try:
-        upload.refresh_from_db()
-    except TusUpload.DoesNotExist:
-        raise NotFound("No such upload.") from None
-    if upload.status == UploadStatus.COMPLETED:
+    if _reload(upload):
         return _replay(upload, offset=offset, nbytes=nbytes)
     if upload.status == UploadStatus.UPLOADING:
         _fail(upload, "The server lost the data received so far.")
@@ -329,11 +317,7 @@ def _complete(upload: TusUpload) -> TusUpload:
                     "The video this upload was for was deleted; start a new upload.",
                     code="video_deleted",
                 )
-            video = video_upload_finish(video_id=locked.video_id, original=original)
-            locked.status = UploadStatus.COMPLETED
-            locked.job_id = video.current_job_id
-            locked.completed_at = timezone.now()
-            locked.save(update_fields=["status", "job", "completed_at", "updated_at"])
+            session_finish(locked, original)
             if not locked.on_s3:
                 transaction.on_commit(partial(partials.remove, locked.pk))
     except UploadRejected as exc:
@@ -384,10 +368,7 @@ def _store_original(upload: TusUpload) -> StoredOriginal:
 
 def _fail(upload: TusUpload, error: str) -> None:
     """Mark the upload (and its video) failed with a reason and remove its data."""
-    TusUpload.objects.filter(pk=upload.pk, status=UploadStatus.UPLOADING).update(
-        status=UploadStatus.FAILED, error=error, updated_at=timezone.now()
-    )
-    video_upload_fail(video_id=upload.video_id, reason=error)
+    session_fail(upload, error)
     partials.remove(upload.pk)
     if upload.on_s3:
         _discard_quietly(upload.pk, upload.s3_key, upload.s3_upload_id)

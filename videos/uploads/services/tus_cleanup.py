@@ -7,15 +7,15 @@ video go too.
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from videos.services import video_upload_abandon
 from videos.storage import StorageUnavailable
 from videos.uploads import partials, s3, tus_s3
+from videos.uploads.expiry import upload_expiry_cutoff
 from videos.uploads.models import TusUpload
 from videos.uploads.services.tus import upload_busy
 
@@ -85,7 +85,7 @@ def tus_uploads_expire(*, now: datetime | None = None) -> dict[str, Any]:
         known = set(
             TusUpload.objects.exclude(s3_upload_id="").values_list("s3_upload_id", flat=True)
         )
-        cutoff = now - timedelta(hours=settings.TUS_UPLOAD_EXPIRE_HOURS)
+        cutoff = upload_expiry_cutoff(now)
         orphans += tus_s3.orphans_discard(older_than=cutoff, known=known)
     logger.info(
         "tus uploads expired removed=%s busy=%s orphans=%s", len(removed), len(busy), len(orphans)
@@ -111,7 +111,7 @@ def _expire_s3(upload_id: uuid.UUID, video_id: uuid.UUID | None, key: str, s3_id
 
 def _remove_orphaned_partials(now: datetime) -> list[str]:
     """Delete partial files older than the expiry period that belong to no upload."""
-    cutoff = (now - timedelta(hours=settings.TUS_UPLOAD_EXPIRE_HOURS)).timestamp()
+    cutoff = upload_expiry_cutoff(now).timestamp()
     removed = []
     for path in partials.stale_files(older_than=cutoff):
         try:
