@@ -31,8 +31,10 @@ def wait_until(
 class CeleryWorker:
     """A `celery -A config worker` subprocess in its own process group, logging to a file.
 
-    `stop` asks the whole group to shut down (SIGTERM), `kill` ends it at once (SIGKILL),
-    as the OOM killer or a lost host would.
+    `stop` asks it for a warm shutdown (SIGTERM to the main process, which lets a running
+    task finish and be acknowledged first; a SIGTERM to the whole group would stop the pool
+    mid-task and the broker would hand the message to the next worker). `kill` ends the
+    whole group at once (SIGKILL), as the OOM killer or a lost host would.
     """
 
     def __init__(
@@ -85,9 +87,9 @@ class CeleryWorker:
             self.process.wait(10)
 
     def stop(self, timeout: float = 30, *, remove_log: bool = False) -> None:
-        """Shut the worker down (SIGTERM), killing it after `timeout` s; close its log."""
+        """Shut the worker down warmly, killing it after `timeout` s; close its log."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.terminate()
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:

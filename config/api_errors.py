@@ -15,12 +15,15 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import (
+    Busy,
     Conflict,
+    Gone,
     InvalidRequest,
     LimitReached,
     Missing,
     NotAllowed,
     ServiceError,
+    TooLarge,
     Unavailable,
     UpstreamRefused,
     first_message,
@@ -57,9 +60,12 @@ def _database_unavailable(exc: Exception, context: dict) -> Response:
 # The one place a kind of service failure becomes an HTTP status.
 SERVICE_ERROR_STATUS: dict[type[ServiceError], int] = {
     InvalidRequest: status.HTTP_400_BAD_REQUEST,
+    TooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     NotAllowed: status.HTTP_403_FORBIDDEN,
     Missing: status.HTTP_404_NOT_FOUND,
+    Gone: status.HTTP_410_GONE,
     Conflict: status.HTTP_409_CONFLICT,
+    Busy: status.HTTP_423_LOCKED,
     LimitReached: status.HTTP_429_TOO_MANY_REQUESTS,
     UpstreamRefused: status.HTTP_502_BAD_GATEWAY,
     Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,

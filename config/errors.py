@@ -36,6 +36,12 @@ class InvalidRequest(ServiceError):
     """The input is wrong; the same request will never work."""
 
 
+class TooLarge(InvalidRequest):
+    """The input is over a size limit; a smaller one can work."""
+
+    code = "too_large"
+
+
 class NotAllowed(ServiceError):
     """The requester may not do this."""
 
@@ -48,10 +54,22 @@ class Missing(ServiceError):
     code = "not_found"
 
 
+class Gone(Missing):
+    """What the request names existed but is over (expired, failed, finished): don't retry."""
+
+    code = "gone"
+
+
 class Conflict(ServiceError):
     """The thing is not in a state that allows this now (stock, status, a concurrent writer)."""
 
     code = "conflict"
+
+
+class Busy(Conflict):
+    """Another request is changing the same thing right now; the same request can work soon."""
+
+    code = "busy"
 
 
 class LimitReached(ServiceError):

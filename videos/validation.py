@@ -1,8 +1,9 @@
 """Upload checks: extension, size and content, plus the size-limiting upload handler.
 
-Every check raises `UploadRejected` with a message the uploader can act on. It is a DRF
-exception, so an API view that lets it through answers 400 (413 for size) in the
-project's error body.
+Every check raises an `UploadError` with a message the uploader can act on: a service error
+of a kind (`config.errors`), so an API view that lets it through answers 400, or 413 for
+size, in the project's error body. The upload protocols (tus, S3 multipart) use the other
+kinds below for their 409, 410 and 423 answers.
 """
 
 import os
@@ -16,9 +17,8 @@ from typing import IO
 
 from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from rest_framework import status
-from rest_framework.exceptions import APIException
 
+from config.errors import Busy, Conflict, Gone, InvalidRequest, ServiceError, TooLarge
 from videos.media import SNIFF_BYTES, MediaError, MediaPolicy, probe, sniff_container
 from videos.media.confine import SandboxUnavailable
 from videos.media.ffmpeg import FFmpegMissing
@@ -33,16 +33,40 @@ UPLOAD_PROBE_TIMEOUT_SECONDS = 15
 COPY_CHUNK_BYTES = 1024 * 1024
 
 
-class UploadRejected(APIException):
-    """The upload is not acceptable; nothing was stored."""
+class UploadError(ServiceError):
+    """An upload, or a part of one, was refused; nothing of it was stored."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "upload_rejected"
+    code = "upload_rejected"
 
-    def __init__(self, message: str, status_code: int = 400, code: str = "upload_rejected") -> None:
-        super().__init__(detail=message, code=code)
-        self.status_code = status_code
-        self.message = message
+
+class UploadRejected(InvalidRequest, UploadError):
+    """The upload is not acceptable as sent (a name, a size, a title, its content)."""
+
+    code = "upload_rejected"
+
+
+class UploadTooLarge(TooLarge, UploadError):
+    """The upload, or a chunk of it, goes past a size limit."""
+
+    code = "upload_rejected"
+
+
+class UploadConflict(Conflict, UploadError):
+    """The upload is not where the request expects it (an offset, a state)."""
+
+    code = "upload_rejected"
+
+
+class UploadGone(Gone, UploadError):
+    """The upload expired, failed or finished: start a new one."""
+
+    code = "upload_rejected"
+
+
+class UploadBusy(Busy, UploadError):
+    """Another request is writing to this upload right now."""
+
+    code = "upload_rejected"
 
 
 @dataclass(frozen=True)
@@ -91,13 +115,12 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def too_large(size: int | None = None) -> UploadRejected:
+def too_large(size: int | None = None) -> UploadTooLarge:
     """Return the 413 rejection for a file over VIDEO_MAX_UPLOAD_BYTES."""
     limit = settings.VIDEO_MAX_UPLOAD_BYTES
     what = f"The file is {_megabytes(size)}" if size is not None else "The file is too large"
-    return UploadRejected(
+    return UploadTooLarge(
         f"{what}; videos can be at most {_megabytes(limit)} ({limit} bytes).",
-        status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         code="file_too_large",
     )
 

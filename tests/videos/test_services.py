@@ -8,6 +8,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from config.api_errors import service_error_status
 from jobs.errors import PermanentJobError
 from jobs.models import JobStatus, ProcessingJob
 from jobs.progress import JobRun
@@ -19,7 +20,7 @@ from videos.models import Video, VideoStatus
 from videos.services import video_create, video_create_from_storage, video_process
 from videos.services.editing import video_files_delete
 from videos.storage import StorageUnavailable
-from videos.validation import UploadRejected
+from videos.validation import UploadRejected, UploadTooLarge
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("isolated_media")]
 
@@ -200,7 +201,7 @@ def test_rejected_service_upload_leaves_nothing(user, text_as_mp4, isolated_medi
     with pytest.raises(UploadRejected) as rejected:
         _upload(user, text_as_mp4)
 
-    assert rejected.value.status_code == 400
+    assert service_error_status(rejected.value) == 400
     assert Video.objects.count() == 0
     assert not (isolated_media / "originals").exists() or not any(
         (isolated_media / "originals").iterdir()
@@ -239,10 +240,10 @@ def test_video_from_storage_checks_existence_size_and_content(user, text_as_mp4,
     with pytest.raises(UploadRejected, match="not a video"):
         video_create_from_storage(owner=user, key="incoming/text", filename="a.mp4", title="T")
     settings.VIDEO_MAX_UPLOAD_BYTES = 10
-    with pytest.raises(UploadRejected) as too_big:
+    with pytest.raises(UploadTooLarge) as too_big:
         video_create_from_storage(owner=user, key="incoming/text", filename="a.mp4", title="T")
 
-    assert too_big.value.status_code == 413
+    assert service_error_status(too_big.value) == 413
     assert default_storage.exists("incoming/text")  # the caller's object is left alone
     assert Video.objects.count() == 0
 

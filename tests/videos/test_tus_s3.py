@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from config.api_errors import service_error_status
 from tests.s3_buckets import S3Bucket
 from tests.videos.tus_requests import TUS, patch_chunk, start_upload, upload_of
 from tests.waiting import wait_for
@@ -19,7 +20,7 @@ from videos.models import Video, VideoStatus
 from videos.uploads import tus_s3
 from videos.uploads.models import TusUpload, UploadStatus
 from videos.uploads.services import tus_upload_append, tus_uploads_expire
-from videos.validation import UploadRejected
+from videos.validation import UploadError
 
 pytestmark = [
     pytest.mark.worker,
@@ -219,11 +220,11 @@ def test_a_writer_whose_claim_was_taken_over_stops_with_409(s3_storage, user_cli
         return body.read(size)
 
     # when it reaches the end of its first part
-    with pytest.raises(UploadRejected) as refused:
+    with pytest.raises(UploadError) as refused:
         tus_upload_append(upload=upload, offset=0, read=read, nbytes=6 * MiB)
 
     # then it is told to resume elsewhere, and writes nothing over the new writer's state
-    assert (refused.value.status_code, refused.value.get_codes()) == (409, "upload_taken_over")
+    assert (service_error_status(refused.value), refused.value.code) == (409, "upload_taken_over")
     upload.refresh_from_db()
     assert (upload.offset, upload.s3_parts) == (0, [])
     assert _parts(s3_storage, upload) == []
@@ -245,7 +246,7 @@ def test_a_stalled_writer_does_not_overwrite_the_pending_bytes_of_the_next(
         return body.read(size)
 
     # when the stalled request gives up on its client
-    with pytest.raises(UploadRejected):
+    with pytest.raises(UploadError):
         tus_upload_append(upload=upload, offset=0, read=read, nbytes=2 * MiB)
 
     # then it wrote no pending bytes

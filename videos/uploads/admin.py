@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from videos.uploads.models import MultipartUpload, TusUpload, UploadStatus
 from videos.uploads.services import multipart_upload_abort, tus_upload_terminate
-from videos.validation import UploadRejected
+from videos.validation import UploadError
 
 SESSION_FIELDS = (
     *("id", "owner", "filename", "title", "description", "status", "error"),
@@ -65,7 +65,7 @@ class TusUploadAdmin(UploadSessionAdmin):
             try:
                 tus_upload_terminate(upload=upload)
                 done += 1
-            except UploadRejected as exc:  # a chunk is being written right now
+            except UploadError as exc:  # a chunk is being written right now
                 refused.append(f"{upload.filename}: {exc.message}")
         if done:
             self.message_user(request, f"Terminated {done} upload(s).", messages.SUCCESS)
@@ -93,7 +93,7 @@ class MultipartUploadAdmin(UploadSessionAdmin):
             try:
                 multipart_upload_abort(upload=upload)
                 done += 1
-            except UploadRejected as exc:
+            except UploadError as exc:
                 refused.append(f"{upload.filename}: {exc.message}")
         self.message_user(request, f"Aborted {done} upload(s).", messages.SUCCESS)
         for message in refused:

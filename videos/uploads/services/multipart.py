@@ -18,7 +18,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
 
 from videos.models import Video
 from videos.services import (
@@ -34,7 +33,13 @@ from videos.uploads.models import MultipartUpload, UploadStatus
 from videos.uploads.selectors import multipart_uploaded_parts
 from videos.uploads.services.quotas import upload_sessions_quota_check
 from videos.uploads.services.sessions import session_check, session_fail, session_finish
-from videos.validation import UploadRejected, clean_filename
+from videos.validation import (
+    UploadConflict,
+    UploadError,
+    UploadGone,
+    UploadRejected,
+    clean_filename,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +73,7 @@ def _require_s3() -> None:
         )
 
 
-def _refused(exc: s3.S3Refused, doing: str) -> UploadRejected:
+def _refused(exc: s3.S3Refused, doing: str) -> UploadError:
     return UploadRejected(f"S3 refused to {doing}: {exc.message} ({exc.code})", code="s3_refused")
 
 
@@ -179,15 +184,13 @@ def _finished_already(upload: MultipartUpload) -> MultipartUpload | None:
         return upload
     if upload.status != UploadStatus.UPLOADING:
         reason = f": {upload.error}" if upload.error else "."
-        raise UploadRejected(
+        raise UploadConflict(
             f"This upload was {upload.status}{reason} Start a new upload.",
-            status_code=status.HTTP_409_CONFLICT,
             code=f"upload_{upload.status}",
         )
     if upload.expires_at <= timezone.now():
-        raise UploadRejected(
+        raise UploadGone(
             "This upload expired before it was completed; start a new upload.",
-            status_code=status.HTTP_410_GONE,
             code="upload_expired",
         )
     return None
@@ -223,7 +226,7 @@ def multipart_upload_complete(
         raise UploadRejected(message, code="size_mismatch")
     try:
         return _make_video(upload)
-    except UploadRejected as exc:
+    except UploadError as exc:
         _fail(upload, exc.message)
         raise
 
@@ -246,7 +249,7 @@ def _make_video(upload: MultipartUpload) -> MultipartUpload:
                 return locked  # completed meanwhile by a retry: same object, same key
             video = session_finish(locked, original)
             transaction.on_commit(partial(s3.delete_object, locked.key))
-    except UploadRejected:
+    except UploadError:
         video_original_discard(original)
         raise
     logger.info(
@@ -272,9 +275,8 @@ def _fail(upload: MultipartUpload, error: str) -> None:
 def multipart_upload_abort(*, upload: MultipartUpload) -> MultipartUpload:
     """Abort the upload on S3 and delete what it stored; aborting twice is fine."""
     if upload.status == UploadStatus.COMPLETED:
-        raise UploadRejected(
+        raise UploadConflict(
             "This upload is complete; delete the video instead.",
-            status_code=status.HTTP_409_CONFLICT,
             code="upload_completed",
         )
     _abort_on_s3(upload)
@@ -311,7 +313,7 @@ def multipart_uploads_abort_stale(*, now: datetime | None = None) -> dict[str, A
         if upload.status == UploadStatus.UPLOADING:
             try:
                 _abort_on_s3(upload)
-            except UploadRejected:
+            except UploadError:
                 logger.warning("could not abort upload_id=%s", upload.pk, exc_info=True)
                 continue
             aborted.append(str(upload.pk))

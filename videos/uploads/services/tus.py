@@ -15,9 +15,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
-from rest_framework.exceptions import NotFound
 
+from config.errors import Missing
 from videos import storage
 from videos.models import DESCRIPTION_MAX_LENGTH
 from videos.services import (
@@ -34,28 +33,34 @@ from videos.uploads.expiry import upload_expiry
 from videos.uploads.models import TusUpload, UploadStatus
 from videos.uploads.services.quotas import upload_sessions_quota_check
 from videos.uploads.services.sessions import session_check, session_fail, session_finish
-from videos.validation import UploadRejected, clean_filename
+from videos.validation import (
+    UploadBusy,
+    UploadConflict,
+    UploadError,
+    UploadGone,
+    UploadRejected,
+    UploadTooLarge,
+    clean_filename,
+)
 
 logger = logging.getLogger(__name__)
 
 
-def upload_busy() -> UploadRejected:
-    return UploadRejected(
+def upload_busy() -> UploadError:
+    return UploadBusy(
         "Another request is writing to this upload; retry in a few seconds.",
-        status_code=status.HTTP_423_LOCKED,
         code="upload_locked",
     )
 
 
-def upload_gone(upload: TusUpload) -> UploadRejected | None:
+def upload_gone(upload: TusUpload) -> UploadError | None:
     """Return the 410 for an upload that can take no more requests, or None if it is live."""
     if upload.status == UploadStatus.FAILED:
         message = f"This upload failed: {upload.error} Start a new upload."
-        return UploadRejected(message, status_code=status.HTTP_410_GONE, code="upload_failed")
+        return UploadGone(message, code="upload_failed")
     if upload.status == UploadStatus.UPLOADING and upload.expires_at <= timezone.now():
-        return UploadRejected(
+        return UploadGone(
             "This upload expired before it was finished; start a new upload.",
-            status_code=status.HTTP_410_GONE,
             code="upload_expired",
         )
     return None
@@ -204,17 +209,16 @@ def _append_s3(
         if upload.offset == upload.length:
             upload = _complete(upload)
     except tus_s3.ClaimLost:
-        raise UploadRejected(
+        raise UploadConflict(
             "Another request took this upload over; send a HEAD request and resume from "
             "its Upload-Offset.",
-            status_code=status.HTTP_409_CONFLICT,
             code="upload_taken_over",
         ) from None
     except (tus_s3.DataLost, s3.S3Refused) as exc:
         logger.warning("tus upload lost upload_id=%s: %s", upload.pk, exc)
         _fail(upload, "The server lost the data received so far.")
         upload.refresh_from_db()
-        raise upload_gone(upload) or NotFound("No such upload.") from exc
+        raise upload_gone(upload) or Missing("No such upload.") from exc
     finally:
         tus_s3.release(upload.pk, token)
     return upload
@@ -234,7 +238,7 @@ def _not_claimed(upload: TusUpload, *, offset: int, nbytes: int) -> TusUpload:
     if tus_s3.is_busy(upload):
         raise upload_busy()
     if upload.status != UploadStatus.UPLOADING:
-        raise NotFound("No such upload.")
+        raise Missing("No such upload.")
     raise _offset_mismatch(offset, upload.offset)
 
 
@@ -243,24 +247,22 @@ def _reload(upload: TusUpload) -> bool:
     try:
         upload.refresh_from_db()
     except TusUpload.DoesNotExist:
-        raise NotFound("No such upload.") from None
+        raise Missing("No such upload.") from None
     return upload.status == UploadStatus.COMPLETED
 
 
-def _past_the_end(offset: int, nbytes: int, length: int) -> UploadRejected:
-    return UploadRejected(
+def _past_the_end(offset: int, nbytes: int, length: int) -> UploadError:
+    return UploadTooLarge(
         f"This chunk would end at byte {offset + nbytes}, past the upload's "
         f"length of {length} bytes.",
-        status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         code="chunk_too_large",
     )
 
 
-def _offset_mismatch(offset: int, received: int) -> UploadRejected:
-    return UploadRejected(
+def _offset_mismatch(offset: int, received: int) -> UploadError:
+    return UploadConflict(
         f"Upload-Offset is {offset} but the server has {received} bytes; "
         "send a HEAD request and resume from its Upload-Offset.",
-        status_code=status.HTTP_409_CONFLICT,
         code="offset_mismatch",
     )
 
@@ -279,7 +281,7 @@ def _without_partial(upload: TusUpload, *, offset: int, nbytes: int) -> TusUploa
     if upload.status == UploadStatus.UPLOADING:
         _fail(upload, "The server lost the data received so far.")
         upload.refresh_from_db()
-    raise upload_gone(upload) or NotFound("No such upload.")
+    raise upload_gone(upload) or Missing("No such upload.")
 
 
 def _record_offset(upload: TusUpload, received: int) -> TusUpload:
@@ -289,7 +291,7 @@ def _record_offset(upload: TusUpload, received: int) -> TusUpload:
         offset=received, expires_at=upload_expiry(now), updated_at=now
     )
     if not updated:
-        raise NotFound("No such upload.")
+        raise Missing("No such upload.")
     video_upload_progress(video_id=upload.video_id, received=received)
     upload.offset, upload.expires_at, upload.updated_at = received, upload_expiry(now), now
     return upload
@@ -304,7 +306,7 @@ def _complete(upload: TusUpload) -> TusUpload:
     """
     try:
         original = _store_original(upload)
-    except UploadRejected as exc:
+    except UploadError as exc:
         _fail(upload, exc.message)
         raise
     try:
@@ -320,7 +322,7 @@ def _complete(upload: TusUpload) -> TusUpload:
             session_finish(locked, original)
             if not locked.on_s3:
                 transaction.on_commit(partial(partials.remove, locked.pk))
-    except UploadRejected as exc:
+    except UploadError as exc:
         video_original_discard(original)
         _fail(upload, exc.message)
         raise
@@ -361,7 +363,7 @@ def _store_original(upload: TusUpload) -> StoredOriginal:
         return video_original_check_stored(
             key=upload.s3_key, filename=upload.filename, video_id=upload.video_id
         )
-    except UploadRejected:
+    except UploadError:
         storage.delete_quietly(upload.s3_key)
         raise
 
